@@ -1,0 +1,235 @@
+"""``hazchain report``: figures and a Markdown summary from a results file.
+
+Everything is drawn from the file alone (maps, fields, the event log and the
+KPIs), so a report can be made on another machine from a shared file. For an
+ensemble the report draws the KPI distributions and the replica-mean maps.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+
+from engine.errors import ResultsError
+from engine.events import Event
+from engine.results import Results
+
+_DPI = 110
+
+
+def _norm(data: np.ndarray):
+    pos = data[data > 0]
+    if pos.size and data.min() >= 0 and pos.max() > 1e3 * pos.min():
+        vmax = float(pos.max())
+        return LogNorm(vmin=max(float(pos.min()), vmax * 1e-4), vmax=vmax)
+    return None
+
+
+def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event]) -> None:
+    dx = x[1] - x[0] if x.size > 1 else 1.0
+    dy = y[1] - y[0] if y.size > 1 else 1.0
+    extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+    shown = np.ma.masked_where(data <= 0, data) if _norm(data) is not None else data
+    im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=_norm(data))
+    plt.colorbar(im, ax=ax, label=units or "-", shrink=0.85)
+    placed = [e for e in events if math.isfinite(e.x_m) and e.kind != "process_started"]
+    for e in placed[:20]:
+        ax.plot(e.x_m, e.y_m, marker="*", color="tab:blue", markersize=10, markeredgecolor="k")
+        ax.annotate(e.kind, (e.x_m, e.y_m), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_aspect("equal")
+
+
+def _save(fig, path: Path) -> str:
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight")
+    plt.close(fig)
+    return path.name
+
+
+def draw_timeline(events: list[Event], path: Path) -> str:
+    """The event log as a timeline: one row per kind, arrows from each cause to its effect."""
+    kinds: list[str] = []
+    for e in events:
+        if e.kind not in kinds:
+            kinds.append(e.kind)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(kinds) + 1.6))
+    row = {k: i for i, k in enumerate(kinds)}
+    t = np.array([e.time_s for e in events]) / 60.0
+    for e, ti in zip(events, t, strict=True):
+        ax.plot(ti, row[e.kind], "o", color="tab:red" if e.cause_id < 0 else "tab:blue")
+        if e.cause_id >= 0:
+            c = events[e.cause_id]
+            ax.annotate(
+                "",
+                xy=(ti, row[e.kind]),
+                xytext=(c.time_s / 60.0, row[c.kind]),
+                arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 0.8},
+            )
+    ax.set_yticks(range(len(kinds)), [k.replace("_", " ") for k in kinds], fontsize=8)
+    ax.set_xlabel("time (min)")
+    ax.set_title("Event chain (red: initiating events; arrows: cause → effect)", fontsize=10)
+    ax.invert_yaxis()
+    ax.grid(axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
+def draw_kpi_table(rows: list[tuple[str, str, str]], path: Path, title: str) -> str:
+    """A table of KPIs as a figure."""
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
+    ax.axis("off")
+    table = ax.table(
+        cellText=[list(r) for r in rows],
+        colLabels=["KPI", "value", "units"],
+        loc="center",
+        cellLoc="left",
+        colWidths=[0.5, 0.25, 0.25],
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.4g}" if math.isfinite(v) else "–"
+
+
+def make_report(results: str | Path, out_dir: str | Path) -> Path:
+    """Write PNG figures and ``summary.md`` for a results file; return the summary's path.
+
+    Examples
+    --------
+    >>> make_report("results/chlorine.h5", "results/chlorine_report")  # doctest: +SKIP
+    """
+    res = Results(results)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if res.kind == "ensemble":
+        return _ensemble_report(res, out)
+    figures: list[tuple[str, str]] = []
+    events = res.events
+    x, y = res.coords()
+    for name in res.map_names:
+        data, units = res.map(name)
+        fig, ax = plt.subplots(figsize=(7, 5))
+        _draw_map(ax, data, x, y, name.replace("_", " "), units, events)
+        figures.append((name, _save(fig, out / f"map_{name}.png")))
+    if res.field_names:
+        times = res.times_s
+        for name in res.field_names:
+            data, units = res.field(name)
+            picks = np.unique(np.linspace(0, len(times) - 1, 4).round().astype(int))
+            fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 3.8), squeeze=False)
+            for ax, k in zip(axes[0], picks, strict=True):
+                _draw_map(ax, data[k], x, y, f"{name} at {times[k] / 60:.0f} min", units, events)
+            figures.append((f"{name} over time", _save(fig, out / f"field_{name}.png")))
+    if events:
+        figures.append(("event chain", draw_timeline(events, out / "events_timeline.png")))
+    kpis = res.kpis
+    rows = [(k.description or k.name, _fmt(k.value), k.units) for k in kpis.values()]
+    if rows:
+        figures.append(("KPIs", draw_kpi_table(rows, out / "kpis.png", res.scenario_name)))
+    lines = [
+        f"# {res.scenario_name}",
+        "",
+        f"Results file `{Path(results).name}`, seed {res.seed}.",
+        "",
+        "## Key indicators",
+        "",
+        "| KPI | value | units |",
+        "|---|---:|---|",
+        *[f"| {k.name} — {k.description} | {_fmt(k.value)} | {k.units} |" for k in kpis.values()],
+        "",
+        "## Event chain",
+        "",
+        "| id | time (s) | event | source | cause |",
+        "|---:|---:|---|---|---|",
+        *[
+            f"| {e.id} | {e.time_s:g} | {e.kind} | {e.source} | "
+            f"{'scenario' if e.cause_id < 0 else f'{e.cause_id} ({events[e.cause_id].kind})'} |"
+            for e in events[:200]
+        ],
+        "",
+        "## Figures",
+        "",
+        *[f"- {title}: ![{title}]({fname})" for title, fname in figures],
+        "",
+    ]
+    summary = out / "summary.md"
+    summary.write_text("\n".join(lines), encoding="utf-8")
+    return summary
+
+
+def _ensemble_report(res: Results, out: Path) -> Path:
+    with h5py.File(res.path, "r") as f:
+        if "summary" not in f:
+            raise ResultsError(f"{res.path}: the ensemble is not finished (no /summary group)")
+        s = f["summary"]
+        kpis = {
+            k: (s[k][()], str(s[k].attrs["units"]), str(s[k].attrs["long_name"])) for k in s if k != "replica"
+        }
+        n = int(s["replica"].shape[0])
+        map_names = list(f[f"replicas/r{res.replica_ids[0]:05d}/maps"]) if res.replica_ids else []
+        map_names = [m for m in map_names if m not in ("x", "y")]
+        x, y = res.coords()
+        means = {}
+        for m in map_names:
+            acc = None
+            for i in res.replica_ids:
+                d = f[f"replicas/r{i:05d}/maps/{m}"]
+                acc = d[()] if acc is None else acc + d[()]
+                units = str(d.attrs["units"])
+            means[m] = (acc / len(res.replica_ids), units)
+    figures = []
+    cols = 3
+    rows_n = max(1, math.ceil(len(kpis) / cols))
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4 * cols, 3 * rows_n), squeeze=False)
+    for ax, (_k, (vals, units, desc)) in zip(axes.ravel(), kpis.items(), strict=False):
+        ax.hist(vals[np.isfinite(vals)], bins=min(30, max(5, n // 3)), color="tab:blue")
+        ax.set_title(desc, fontsize=8)
+        ax.set_xlabel(units)
+    for ax in axes.ravel()[len(kpis) :]:
+        ax.axis("off")
+    fig.tight_layout()
+    figures.append(("KPI distributions", _save(fig, out / "kpi_distributions.png")))
+    for m, (data, units) in means.items():
+        fig, ax = plt.subplots(figsize=(7, 5))
+        _draw_map(ax, data, x, y, f"{m} (mean of {n} replicas)", units, [])
+        figures.append((f"mean {m}", _save(fig, out / f"mean_map_{m}.png")))
+    table = []
+    for k, (vals, units, desc) in kpis.items():
+        v = vals[np.isfinite(vals)]
+        if v.size == 0:
+            continue
+        p5, p50, p95 = np.percentile(v, [5, 50, 95])
+        table.append((k, desc, v.mean(), p5, p50, p95, units))
+    lines = [
+        f"# {res.scenario_name} — ensemble of {n} replicas",
+        "",
+        f"Results file `{res.path.name}`, ensemble seed {res.seed}.",
+        "",
+        "| KPI | mean | 5 % | median | 95 % | units |",
+        "|---|---:|---:|---:|---:|---|",
+        *[
+            f"| {k} — {d} | {_fmt(m)} | {_fmt(a)} | {_fmt(b)} | {_fmt(c)} | {u} |"
+            for k, d, m, a, b, c, u in table
+        ],
+        "",
+        "## Figures",
+        "",
+        *[f"- {title}: ![{title}]({fname})" for title, fname in figures],
+        "",
+    ]
+    summary = out / "summary.md"
+    summary.write_text("\n".join(lines), encoding="utf-8")
+    return summary

@@ -1,0 +1,13 @@
+"""Built-in hazard, exposure and impact models for hazchain.
+
+Each model is a :class:`engine.process.Process` registered by name. The
+engine finds them through the ``hazchain.models`` entry point, which calls
+:func:`register`.
+"""
+
+
+def register() -> None:
+    """Import the built-in model modules so that they register themselves."""
+    from models.exposure import population  # noqa: F401
+    from models.hazards import gaussian_plume  # noqa: F401
+    from models.impact import toxic_exposure  # noqa: F401

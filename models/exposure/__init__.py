@@ -1,0 +1,1 @@
+"""Exposure models: who and what is where (population, buildings, assets)."""

@@ -1,0 +1,1 @@
+"""Physical hazard models (dispersion, fires, explosions, ...)."""

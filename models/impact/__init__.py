@@ -1,0 +1,1 @@
+"""Impact models: vulnerability of people and equipment."""
