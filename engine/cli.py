@@ -7,6 +7,7 @@ as one line on standard error and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,7 +89,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_ensemble(args: argparse.Namespace) -> int:
-    from engine.ensemble import ensemble, partial_path
+    from engine.ensemble import ensemble, parts_dir
     from engine.scenario import Scenario
 
     sc = Scenario.load(args.scenario)
@@ -112,7 +113,7 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         bar.close()
         print(
-            f"hazchain: interrupted; finished replicas are kept in {partial_path(out)}; "
+            f"hazchain: interrupted; finished replicas are kept in {parts_dir(out)}/; "
             "run the same command again to resume",
             file=sys.stderr,
         )
@@ -172,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ensemble",
         help="run Monte Carlo replicas in parallel; resumes when rerun",
         description="Run N replicas of a scenario on local worker processes (or a Dask cluster). "
-        "Each finished replica is appended to FILE.h5.partial; rerunning the same command resumes "
-        "without redoing finished replicas, and the file is renamed to FILE.h5 when all are done.",
+        "Each finished replica is kept in FILE.h5.parts/ as it completes; rerunning the same command resumes "
+        "without redoing finished replicas, and they are assembled into FILE.h5 when all are done.",
     )
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--replicas", type=int, required=True, metavar="N", help="number of replicas")
@@ -197,8 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    # A polite kill (SIGTERM) ends like Ctrl-C: finished work is kept, temporary files removed.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hazchain`` console script."""
+    signal.signal(signal.SIGTERM, _terminate)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "replicas", 1) < 1:

@@ -1,22 +1,25 @@
 """Monte Carlo ensembles: replicas on local processes or a Dask cluster.
 
 Replica ``r`` of seed ``s`` uses the random streams of ``(s, r)``, so a
-replica is the same whatever the number of replicas or workers. Each finished
-replica is appended to ``OUT.partial`` as group ``/replicas/rNNNNN`` and
-marked complete only after its data are written; rerunning the same command
-after a crash or Ctrl-C skips the complete replicas, drops a half-written one
-and runs the rest. When every replica is in, a ``/summary`` group (each KPI
-by replica) is added and the file is renamed to ``OUT``. Asking an existing
-complete ensemble for more replicas extends it the same way.
+replica is the same whatever the number of replicas or workers.
+
+Crash safety. Each finished replica is appended to the ensemble's work
+folder ``OUT.parts/`` as its own results file ``rNNNNN.h5``, written under a
+temporary name and renamed, so a kill at any instant (even ``kill -9``)
+loses at most the replicas still computing. Rerunning the same command skips
+every replica already there. When all replicas are in, they are assembled
+into ``OUT`` (again via a temporary name), with a ``/summary`` group of each
+KPI by replica, and the work folder is removed. Asking a finished ensemble
+for more replicas reuses the ones it has.
 
 Dask is used through its ordinary client (``--dask tcp://host:8786``): one
 task per replica, results gathered as they finish and written by this
-process, so the file has a single writer.
+process, so every file has a single writer.
 """
 
 from __future__ import annotations
 
-import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -26,82 +29,80 @@ import h5py
 import numpy as np
 
 from engine.errors import HazchainError
-from engine.results import FORMAT, write_header, write_run_group
+from engine.results import FORMAT, atomic_h5, write_header, write_run_group
 from engine.scenario import Scenario
 from engine.simulation import RunOutput, Simulation
 
 
 def _run_replica(text: str, base_dir: str, path: str, seed: int, replica: int) -> RunOutput:
-    """Worker: rebuild the scenario from its text, run one replica, return it without the scenario."""
+    """Worker: rebuild the scenario from its text and run one replica."""
     scenario = Scenario.from_text(text, base_dir=base_dir, path=path)
     out = Simulation(scenario, seed=seed, replica=replica).run()
     out.scenario = None  # type: ignore[assignment]  # the parent re-attaches its own
     return out
 
 
-def partial_path(out: str | Path) -> Path:
-    """Where an unfinished ensemble is kept."""
+def parts_dir(out: str | Path) -> Path:
+    """The work folder of an unfinished ensemble."""
     out = Path(out)
-    return out.with_name(out.name + ".partial")
+    return out.with_name(out.name + ".parts")
 
 
-def _prepare(scenario: Scenario, out: Path, seed: int) -> tuple[Path, set[int]]:
-    """Open or create the partial file; return it and the replicas already complete."""
-    part = partial_path(out)
-    if not part.exists() and out.exists():
-        os.replace(out, part)  # extend a finished ensemble
-    if part.exists():
+def _same_run(f: h5py.File, scenario: Scenario, seed: int) -> bool:
+    return (
+        f.attrs.get("format") == FORMAT
+        and f["scenario"][()].decode() == scenario.text
+        and int(f.attrs["seed"]) == seed
+    )
+
+
+def _existing(scenario: Scenario, out: Path, seed: int) -> dict[int, tuple[Path, str]]:
+    """Replicas already computed: replica → (file, group path inside it)."""
+    found: dict[int, tuple[Path, str]] = {}
+    if out.exists():
         try:
-            with h5py.File(part, "a") as f:
-                if f.attrs.get("format") != FORMAT or f.attrs.get("kind") != "ensemble":
-                    raise HazchainError(f"{part} is not a hazchain ensemble file; delete it")
-                if f["scenario"][()].decode() != scenario.text or int(f.attrs["seed"]) != seed:
+            with h5py.File(out, "r") as f:
+                if f.attrs.get("kind") == "ensemble" and _same_run(f, scenario, seed):
+                    for name in f["replicas"]:
+                        found[int(name[1:])] = (out, f"replicas/{name}")
+                else:
                     raise HazchainError(
-                        f"{part} holds an ensemble of another scenario or seed; delete it or "
-                        "choose another --out"
+                        f"{out} already exists and is not an ensemble of this scenario and seed; "
+                        "delete it or choose another --out"
                     )
-                reps = f.require_group("replicas")
-                done = set()
-                for name in list(reps):
-                    if reps[name].attrs.get("complete", 0) == 1:
-                        done.add(int(name[1:]))
-                    else:
-                        del reps[name]  # half-written when the last run stopped
-                if "summary" in f:
-                    del f["summary"]
-                return part, done
         except OSError as exc:
-            raise HazchainError(
-                f"{part} cannot be read ({exc}); delete it to start the ensemble again"
-            ) from None
-    with h5py.File(part, "w") as f:
-        write_header(f, scenario, kind="ensemble", seed=seed)
-        f.create_group("replicas")
-    return part, set()
+            raise HazchainError(f"{out} exists but cannot be read ({exc}); delete it") from None
+    parts = parts_dir(out)
+    for part in sorted(parts.glob("r*.h5")) if parts.is_dir() else []:
+        try:
+            with h5py.File(part, "r") as f:
+                if not _same_run(f, scenario, seed):
+                    raise HazchainError(
+                        f"{parts} holds replicas of another scenario or seed; delete the folder "
+                        "or choose another --out"
+                    )
+        except OSError:
+            part.unlink()  # cannot happen with atomic renames, but never trust a bad file
+            continue
+        found[int(part.stem[1:])] = (part, "/")
+    return found
 
 
-def _append(part: Path, output: RunOutput, store_fields: bool) -> None:
-    with h5py.File(part, "a") as f:
-        name = f"replicas/r{output.replica:05d}"
-        if name in f:
-            del f[name]
-        g = f.create_group(name)
-        write_run_group(g, output, with_fields=store_fields)
-        g.attrs["complete"] = 1  # written last: marks the replica as finished
-        f.flush()
+def _write_part(parts: Path, output: RunOutput, store_fields: bool) -> None:
+    with atomic_h5(parts / f"r{output.replica:05d}.h5") as f:
+        write_header(f, output.scenario, kind="run", seed=output.seed)
+        write_run_group(f, output, with_fields=store_fields)
 
 
-def _write_summary(f: h5py.File, replicas: int) -> None:
+def _write_summary(f: h5py.File) -> None:
     reps = f["replicas"]
-    ids = np.array(sorted(int(k[1:]) for k in reps if int(k[1:]) < replicas), dtype=np.int64)
+    ids = np.array(sorted(int(k[1:]) for k in reps), dtype=np.int64)
     g = f.create_group("summary")
     r = g.create_dataset("replica", data=ids)
     r.make_scale("replica")
     names: list[str] = []
     for i in ids:
-        for k in reps[f"r{i:05d}/kpis"]:
-            if k not in names:
-                names.append(k)
+        names += [k for k in reps[f"r{i:05d}/kpis"] if k not in names]
     for k in names:
         vals = np.full(ids.size, np.nan)
         units, desc = "", k
@@ -114,7 +115,27 @@ def _write_summary(f: h5py.File, replicas: int) -> None:
         ds.attrs["units"] = units
         ds.attrs["long_name"] = desc
         ds.dims[0].attach_scale(r)
-    f.attrs["replicas"] = int(ids.size)
+
+
+def _assemble(
+    scenario: Scenario, out: Path, seed: int, replicas: int, sources: dict[int, tuple[Path, str]]
+) -> None:
+    with atomic_h5(out) as dst:
+        write_header(dst, scenario, kind="ensemble", seed=seed)
+        dst.attrs["replicas"] = replicas
+        reps = dst.create_group("replicas")
+        for r in range(replicas):
+            path, group = sources[r]
+            with h5py.File(path, "r") as src:
+                g = src[group]
+                target = reps.create_group(f"r{r:05d}")
+                for key in g:
+                    if key != "scenario":
+                        src.copy(g[key], target, name=key)
+                for k, v in g.attrs.items():
+                    if k in ("seed", "replica", "wall_time_s", "process_steps"):
+                        target.attrs[k] = v
+        _write_summary(dst)
 
 
 def _local_results(scenario: Scenario, seed: int, todo: list[int], workers: int) -> Iterator[RunOutput]:
@@ -129,10 +150,9 @@ def _local_results(scenario: Scenario, seed: int, todo: list[int], workers: int)
         try:
             for fut in as_completed(futures):
                 yield fut.result()
-        except BaseException:
+        finally:
             for fut in futures:
                 fut.cancel()
-            raise
 
 
 def _dask_results(scenario: Scenario, seed: int, todo: list[int], address: str) -> Iterator[RunOutput]:
@@ -142,7 +162,11 @@ def _dask_results(scenario: Scenario, seed: int, todo: list[int], address: str) 
     except ImportError:
         raise HazchainError('Dask is not installed; install it with pip install "hazchain[dask]"') from None
     args = (scenario.text, str(scenario.base_dir), str(scenario.path), seed)
-    with Client(address) as client:
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise HazchainError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    with client:
         futures = [client.submit(_run_replica, *args, r, pure=False) for r in todo]
         for fut in dask_completed(futures):
             yield fut.result()
@@ -168,7 +192,7 @@ def ensemble(
     replicas
         Number of replicas (0 … replicas-1).
     out
-        Final results file; work in progress is kept in ``out + ".partial"``.
+        Final results file; work in progress is kept in ``out + ".parts/"``.
     seed
         Ensemble seed; defaults to the scenario's.
     workers
@@ -191,24 +215,29 @@ def ensemble(
     sc = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
     seed = sc.meta.seed if seed is None else int(seed)
     out = Path(out)
-    part, done = _prepare(sc, out, seed)
-    todo = [r for r in range(replicas) if r not in done]
-    finished = replicas - len(todo)
+    sources = _existing(sc, out, seed)
+    todo = [r for r in range(replicas) if r not in sources]
     if progress is not None:
-        progress(finished, replicas)
-    if dask_address:
-        stream = _dask_results(sc, seed, todo, dask_address)
-    else:
-        stream = _local_results(sc, seed, todo, workers)
-    for output in stream:
-        output.scenario = sc
-        _append(part, output, store_fields)
-        finished += 1
-        if progress is not None:
-            progress(finished, replicas)
-    with h5py.File(part, "a") as f:
-        if "summary" in f:
-            del f["summary"]
-        _write_summary(f, replicas)
-    os.replace(part, out)
+        progress(replicas - len(todo), replicas)
+    if todo:
+        parts = parts_dir(out)
+        parts.mkdir(parents=True, exist_ok=True)
+        if dask_address:
+            stream = _dask_results(sc, seed, todo, dask_address)
+        else:
+            stream = _local_results(sc, seed, todo, workers)
+        for output in stream:
+            output.scenario = sc
+            _write_part(parts, output, store_fields)
+            sources[output.replica] = (parts / f"r{output.replica:05d}.h5", "/")
+            if progress is not None:
+                progress(sum(r < replicas for r in sources), replicas)
+    if not (out.exists() and not todo and _replica_count(out) == replicas):
+        _assemble(sc, out, seed, replicas, sources)
+    shutil.rmtree(parts_dir(out), ignore_errors=True)
     return out
+
+
+def _replica_count(path: Path) -> int:
+    with h5py.File(path, "r") as f:
+        return len(f["replicas"])

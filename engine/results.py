@@ -133,7 +133,7 @@ def write_events(group: h5py.Group, events: list[Event]) -> None:
         "time_s": (np.array([e.time_s for e in events], dtype=np.float64), "s"),
         "kind": (np.array([e.kind for e in events], dtype=object), ""),
         "source": (np.array([e.source for e in events], dtype=object), ""),
-        "cause_id": (np.array([e.cause_id for e in events], dtype=np.int64), "1"),
+        "cause_id": (np.array([e.cause_id for e in events], dtype=np.int64), ""),
         "x_m": (np.array([e.x_m for e in events], dtype=np.float64), "m"),
         "y_m": (np.array([e.y_m for e in events], dtype=np.float64), "m"),
         "data": (np.array([e.data_json for e in events], dtype=object), ""),

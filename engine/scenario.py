@@ -280,16 +280,17 @@ def _model_in(annotation: Any) -> Any:
 def _error_from_pydantic(
     exc: ValidationError, model: type[BaseModel], prefix: tuple[str | int, ...] = ()
 ) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # An unknown key usually explains a "missing" one (a typo): report it first.
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     where = key_path(prefix + loc)
     kind = err["type"]
     if kind == "missing":
-        expected = ""
-        owner = _fields_at(model, loc[:-1])
-        if owner:
-            expected = " (a required key)"
-        return ScenarioError(f"missing key; add it{expected}", key=where)
+        info = _field_info(model, loc)
+        what = f" ({info.description})" if info is not None and info.description else ""
+        return ScenarioError(f"required key is missing{what}; add {loc[-1]} = ...", key=where)
     if kind == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         hint = did_you_mean(str(loc[-1]), allowed)
@@ -297,11 +298,28 @@ def _error_from_pydantic(
         return ScenarioError(f"unknown key{hint}{known}", key=where)
     msg = err["msg"]
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-        return ScenarioError(msg, key=where)
+        return ScenarioError(msg[len("Value error, ") :], key=where)
     got = err.get("input")
     shown = repr(got) if not isinstance(got, dict) else "a table"
-    return ScenarioError(f"expected: {msg[0].lower()}{msg[1:]} (got {shown})", key=where)
+    if msg.startswith("Input should be "):
+        msg = "must be " + msg[len("Input should be ") :]
+    else:
+        msg = msg[0].lower() + msg[1:]
+    return ScenarioError(f"{msg}; got {shown}", key=where)
+
+
+def _field_info(model: type[BaseModel], loc: Sequence[str | int]):
+    owner: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = owner.model_fields.get(part) if isinstance(owner, type) else None
+        owner = _model_in(info.annotation) if info is not None else None
+        if owner is None:
+            return None
+    if isinstance(owner, type) and issubclass(owner, BaseModel):
+        return owner.model_fields.get(str(loc[-1]))
+    return None
 
 
 def _build(raw: dict[str, Any], text: str, base_dir: Path, path: str) -> Scenario:

@@ -1,0 +1,90 @@
+"""The results file: readable by xarray, reproducible from itself, written atomically."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+import engine.results as results_mod
+from engine import Results, Scenario, Simulation, run
+from tests.conftest import SMALL
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory, small_scenario):
+    out = tmp_path_factory.mktemp("res") / "run.h5"
+    output = run(small_scenario, seed=5, out=out)
+    return out, output
+
+
+def test_fields_open_in_xarray_with_coordinates_and_units(written, small_scenario):
+    path, output = written
+    ds = xr.open_dataset(path, group="fields", engine="h5netcdf")
+    c = ds["gas_concentration_mg_m3"]
+    assert c.dims == ("time", "y", "x")
+    assert c.attrs["units"] == "mg m-3"
+    grid = small_scenario.make_grid()
+    assert np.array_equal(ds["x"].values, grid.x_m) and np.array_equal(ds["y"].values, grid.y_m)
+    assert ds["x"].attrs["units"] == "m" and ds["time"].attrs["units"] == "s"
+    assert np.array_equal(ds["time"].values, output.times_s)
+    assert ds["time"].values[0] == 0.0 and ds["time"].values[-1] == 1200.0
+    np.testing.assert_allclose(c.values, output.series["gas_concentration_mg_m3"].data)
+    ds.close()
+
+
+def test_maps_events_and_kpis_open_in_xarray(written):
+    path, output = written
+    maps = xr.open_dataset(path, group="maps", engine="h5netcdf")
+    assert maps["deaths"].dims == ("y", "x") and maps["population"].attrs["units"] == "1"
+    ev = xr.open_dataset(path, group="events", engine="h5netcdf")
+    assert list(ev["kind"].values) == [e.kind for e in output.events]
+    assert ev["time_s"].attrs["units"] == "s"
+    assert (ev["cause_id"].values < np.arange(ev.sizes["event"])).all()  # causes precede effects
+    kp = xr.open_dataset(path, group="kpis", engine="h5netcdf")
+    assert kp["deaths"].attrs["units"] == "people"
+    assert float(kp["deaths"]) == output.kpis["deaths"].value
+    for ds in (maps, ev, kp):
+        ds.close()
+
+
+def test_a_run_is_reproduced_from_its_own_results_file(written):
+    path, output = written
+    res = Results(path)
+    assert res.seed == 5 and res.scenario_text == SMALL.read_text()
+    again = Simulation(
+        Scenario.from_text(res.scenario_text, base_dir=SMALL.parent), seed=res.seed
+    ).run()
+    assert {k: v.value for k, v in again.kpis.items()} == {k: v.value for k, v in res.kpis.items()}
+    np.testing.assert_array_equal(again.maps["deaths"].data, res.map("deaths")[0])
+    assert [e.kind for e in res.events] == [e.kind for e in output.events]
+
+
+def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path, small_scenario, monkeypatch):
+    output = Simulation(small_scenario, seed=1).run()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(results_mod, "write_run_group", boom)
+    target = tmp_path / "out.h5"
+    with pytest.raises(RuntimeError, match="disk full"):
+        results_mod.write_run(target, output)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reading_something_else_is_a_clear_error(tmp_path):
+    from engine import ResultsError
+
+    with pytest.raises(ResultsError, match="no such results file"):
+        Results(tmp_path / "nope.h5")
+    other = tmp_path / "other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = 1
+    with pytest.raises(ResultsError, match="not a hazchain results file"):
+        Results(other)
+    text = tmp_path / "text.h5"
+    text.write_text("hello")
+    with pytest.raises(ResultsError, match="cannot be read"):
+        Results(text)
