@@ -28,7 +28,10 @@ def hazchain(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpr
     """Run the command line in a fresh interpreter, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "engine.cli", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -63,8 +63,9 @@ def test_network_csr_matches_networkx_shortest_paths():
     keep = src != dst
     src, dst = src[keep], dst[keep]
     length = rng.uniform(1, 10, src.size)
-    net = Network.from_edges("roads", rng.random(n), rng.random(n), src=src, dst=dst,
-                             attrs={"length_m": length})
+    net = Network.from_edges(
+        "roads", rng.random(n), rng.random(n), src=src, dst=dst, attrs={"length_m": length}
+    )
     g = nx.DiGraph()
     for s_, d_, w_ in zip(src, dst, length, strict=True):
         if not g.has_edge(s_, d_) or g[s_][d_]["w"] > w_:

@@ -35,8 +35,13 @@ def test_run_then_report_writes_results_and_figures(tmp_path):
     rep = hazchain("report", str(out), "--out", str(tmp_path / "rep"))
     assert rep.returncode == 0, rep.stderr
     pngs = {p.name for p in (tmp_path / "rep").glob("*.png")}
-    assert {"events_timeline.png", "kpis.png", "map_deaths.png",
-            "map_max_gas_concentration_mg_m3.png", "field_gas_concentration_mg_m3.png"} <= pngs
+    assert {
+        "events_timeline.png",
+        "kpis.png",
+        "map_deaths.png",
+        "map_max_gas_concentration_mg_m3.png",
+        "field_gas_concentration_mg_m3.png",
+    } <= pngs
     summary = (tmp_path / "rep" / "summary.md").read_text()
     assert "| deaths" in summary and "tank_rupture" in summary
 
@@ -48,7 +53,9 @@ def test_report_of_a_missing_file_is_one_line(tmp_path):
 
 def long_scenario(tmp_path):
     path = tmp_path / "long.toml"
-    path.write_text(small_text(**{"duration_s = 1200": "duration_s = 2000000", "interval_s = 60": "interval_s = 100000"}))
+    path.write_text(
+        small_text(**{"duration_s = 1200": "duration_s = 2000000", "interval_s = 60": "interval_s = 100000"})
+    )
     return path
 
 
@@ -66,7 +73,9 @@ def test_killing_run_midway_leaves_no_file_under_the_final_name(tmp_path, sig):
     out = tmp_path / "final.h5"
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "run", str(long_scenario(tmp_path)), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     # Wait until the run is under way (the progress bar is drawn on stderr).
     time.sleep(4.0)
@@ -84,8 +93,18 @@ def test_killed_ensemble_resumes_without_redoing_finished_replicas(tmp_path):
     scen.write_text(small_text(**{"duration_s = 1200": "duration_s = 6000"}))
     out = tmp_path / "ens.h5"
     parts = parts_dir(out)
-    cmd = [sys.executable, "-m", "engine.cli", "ensemble", str(scen), "--replicas", "6",
-           "--out", str(out), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "ensemble",
+        str(scen),
+        "--replicas",
+        "6",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert wait_for(lambda: len(list(parts.glob("r*.h5"))) >= 2)
     proc.send_signal(signal.SIGKILL)
@@ -113,8 +132,9 @@ def test_killed_ensemble_resumes_without_redoing_finished_replicas(tmp_path):
         got = Results(out, replica=r).kpis
         assert {k: v.value for k, v in got.items()} == {k: v.value for k, v in fresh.kpis.items()}
     # Asking for more replicas extends the finished ensemble.
-    more = subprocess.run([*cmd[:-4], "8", "--out", str(out), "--quiet"], capture_output=True,
-                          text=True, timeout=600)
+    more = subprocess.run(
+        [*cmd[:-4], "8", "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=600
+    )
     assert more.returncode == 0, more.stderr
     with h5py.File(out, "r") as f:
         assert len(f["replicas"]) == 8 and np.isfinite(f["summary/deaths"][()]).all()

@@ -29,8 +29,9 @@ def test_different_seeds_differ_where_the_scenario_is_stochastic(small_scenario)
     a = Simulation(small_scenario, seed=1).run()
     b = Simulation(small_scenario, seed=2).run()
     # The wind direction is drawn per replica: the plume and the casualties move.
-    assert not np.array_equal(a.maps["max_gas_concentration_mg_m3"].data,
-                              b.maps["max_gas_concentration_mg_m3"].data)
+    assert not np.array_equal(
+        a.maps["max_gas_concentration_mg_m3"].data, b.maps["max_gas_concentration_mg_m3"].data
+    )
     assert kpis(a)["deaths_expected"] != kpis(b)["deaths_expected"]
     # The population is not random: it is the same.
     assert np.array_equal(a.maps["population"].data, b.maps["population"].data)
@@ -54,5 +55,6 @@ def test_adding_a_process_does_not_change_the_draws_of_another():
     wind = [e.data["wind_from_deg"] for e in a.events if e.kind == "release_started"]
     wind_b = [e.data["wind_from_deg"] for e in b.events if e.kind == "release_started"]
     assert wind == wind_b
-    assert np.array_equal(a.maps["plume_steady_concentration_mg_m3"].data,
-                          b.maps["plume_steady_concentration_mg_m3"].data)
+    assert np.array_equal(
+        a.maps["plume_steady_concentration_mg_m3"].data, b.maps["plume_steady_concentration_mg_m3"].data
+    )

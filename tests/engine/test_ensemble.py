@@ -33,10 +33,12 @@ def test_two_workers_give_the_same_replicas_as_one(serial, small_scenario, tmp_p
 
 def test_dask_cluster_gives_the_same_replicas(serial, small_scenario, tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        out = ensemble(small_scenario, replicas=4, out=tmp_path / "dask.h5",
-                       dask_address=cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        out = ensemble(
+            small_scenario, replicas=4, out=tmp_path / "dask.h5", dask_address=cluster.scheduler_address
+        )
     a, b = summary(serial), summary(out)
     for k in a:
         assert np.array_equal(a[k], b[k]), k

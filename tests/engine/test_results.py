@@ -53,9 +53,7 @@ def test_a_run_is_reproduced_from_its_own_results_file(written):
     path, output = written
     res = Results(path)
     assert res.seed == 5 and res.scenario_text == SMALL.read_text()
-    again = Simulation(
-        Scenario.from_text(res.scenario_text, base_dir=SMALL.parent), seed=res.seed
-    ).run()
+    again = Simulation(Scenario.from_text(res.scenario_text, base_dir=SMALL.parent), seed=res.seed).run()
     assert {k: v.value for k, v in again.kpis.items()} == {k: v.value for k, v in res.kpis.items()}
     np.testing.assert_array_equal(again.maps["deaths"].data, res.map("deaths")[0])
     assert [e.kind for e in res.events] == [e.kind for e in output.events]

@@ -65,10 +65,11 @@ def test_valid_files_validate(tmp_path):
 
 def test_did_you_mean_for_keys_sections_and_models():
     cases = {
-        "unknown key": (small_text(**{"dt_s = 10.0\nsource": "dt_z = 10.0\nsource"}),
-                        'did you mean "dt_s"'),
-        "unknown model": (small_text(**{'model = "toxic_probit"': 'model = "toxic_probt"'}),
-                          'did you mean "toxic_probit"'),
+        "unknown key": (small_text(**{"dt_s = 10.0\nsource": "dt_z = 10.0\nsource"}), 'did you mean "dt_s"'),
+        "unknown model": (
+            small_text(**{'model = "toxic_probit"': 'model = "toxic_probt"'}),
+            'did you mean "toxic_probit"',
+        ),
     }
     for _, (text, hint) in cases.items():
         with pytest.raises(ScenarioError, match=re.escape(hint)):

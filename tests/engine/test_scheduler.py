@@ -38,15 +38,21 @@ def make(end_s=1.0):
 
 
 def proc(cls, sched, name, dt_s, trace):
-    p = cls(ProcessConfig(model=cls.model_name, dt_s=dt_s), name=name, world=sched.world,
-            scheduler=sched, rng=np.random.default_rng(0), base_dir=".")
+    p = cls(
+        ProcessConfig(model=cls.model_name, dt_s=dt_s),
+        name=name,
+        world=sched.world,
+        scheduler=sched,
+        rng=np.random.default_rng(0),
+        base_dir=".",
+    )
     p.trace = trace
     return p
 
 
 def test_writer_runs_before_reader_at_the_same_instant_whatever_the_declaration_order():
     trace = []
-    world, s = make(1.0)
+    _world, s = make(1.0)
     r = proc(Reader, s, "r", 0.25, trace)
     w = proc(Writer, s, "w", 0.5, trace)
     s.add_processes([r, w])  # reader declared first
@@ -63,7 +69,7 @@ def test_writer_runs_before_reader_at_the_same_instant_whatever_the_declaration_
 
 def test_fixed_steps_land_on_exact_instants_without_drift():
     trace = []
-    world, s = make(1000.0)
+    _world, s = make(1000.0)
     w = proc(Writer, s, "w", 0.1, trace)
     s.add_processes([w])
     s.start_process(w, cause_id=-1)
@@ -78,7 +84,7 @@ def test_fixed_steps_land_on_exact_instants_without_drift():
 
 def test_last_step_is_shortened_to_end_exactly():
     trace = []
-    world, s = make(1.0)
+    _world, s = make(1.0)
     w = proc(Writer, s, "w", 0.3, trace)
     s.add_processes([w])
     s.start_process(w, cause_id=-1)
@@ -116,7 +122,7 @@ class Adaptive(Process):
 
 def test_adaptive_step_lengths_are_honoured_and_clamped_to_the_end():
     trace = []
-    world, s = make(1.0)
+    _world, s = make(1.0)
     a = proc(Adaptive, s, "a", None, trace)
     s.add_processes([a])
     s.start_process(a, cause_id=-1)
@@ -151,12 +157,14 @@ def test_a_process_event_starts_another_process_and_the_log_records_the_causes()
     # The follower steps from 0.4 on its own grid of instants: 0.65, 0.9, then the end.
     assert [round(t, 9) for tag, t, _ in trace if tag == "w"] == [0.65, 0.9, 1.0]
     assert [e.kind for e in world.events.chain(started[0].id)] == [
-        "process_started", "threshold_crossed", "process_started",
+        "process_started",
+        "threshold_crossed",
+        "process_started",
     ]
 
 
 def test_scheduling_into_the_past_is_refused():
-    world, s = make(1.0)
+    _world, s = make(1.0)
     s.schedule_event("late", at_s=0.5, source="t", cause_id=-1)
     s.subscribe("late", lambda e: s.schedule_event("earlier", at_s=0.1, source="t", cause_id=e.id))
     with pytest.raises(ValueError, match="before now"):
@@ -165,7 +173,7 @@ def test_scheduling_into_the_past_is_refused():
 
 def test_mesa_callbacks_interleave_with_engine_events_on_one_clock():
     trace = []
-    world, s = make(2.0)
+    _world, s = make(2.0)
     w = proc(Writer, s, "w", 1.0, trace)
     s.add_processes([w])
     s.start_process(w, cause_id=-1)

@@ -62,9 +62,7 @@ def test_probit_hand_computation():
 
 def test_load_units():
     assert WITHERS_LEES.load_units == "ppm^2 min"
-    assert get_substance("chlorine").lethality_probit("tno_purple_book").load_units == (
-        "mg/m3^2.75 min"
-    )
+    assert get_substance("chlorine").lethality_probit("tno_purple_book").load_units == ("mg/m3^2.75 min")
 
 
 # --- probit <-> probability (standard probit table, Finney) -------------------------------
@@ -188,9 +186,7 @@ def test_aegl_log_log_interpolation_and_clamping():
     cl2 = get_substance("chlorine")
     # 20 min between (10, 50) and (30, 28), straight line in log-log space, by hand:
     w = math.log(20 / 10) / math.log(30 / 10)
-    assert cl2.aegl_ppm(3, 20.0) == pytest.approx(
-        math.exp((1 - w) * math.log(50) + w * math.log(28))
-    )
+    assert cl2.aegl_ppm(3, 20.0) == pytest.approx(math.exp((1 - w) * math.log(50) + w * math.log(28)))
     assert 28.0 < cl2.aegl_ppm(3, 20.0) < 50.0
     assert cl2.aegl_ppm(3, 1.0) == 50.0  # clamped below 10 min
     assert cl2.aegl_ppm(3, 1440.0) == 7.1  # clamped above 8 h
