@@ -42,6 +42,13 @@ def median_s():
     return _median_s
 
 
+def pytest_configure(config):
+    """Create the folder of ``--benchmark-json`` (pytest-benchmark does not), e.g. benchmarks/results/."""
+    path = config.getoption("benchmark_json", None)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def pytest_benchmark_update_machine_info(config, machine_info):
     """Record what the numbers depend on beside the CPU: cores and library versions."""
     machine_info["cpu_count"] = os.cpu_count()

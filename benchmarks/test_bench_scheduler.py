@@ -30,6 +30,7 @@ def _scheduler(end_s: float) -> Scheduler:
     return Scheduler(world, RandomStreams(1), end_s=end_s)
 
 
+@pytest.mark.benchmark(group="scheduler-events")
 @pytest.mark.parametrize("subscribers", [0, 1], ids=["no_subscriber", "one_subscriber"])
 def test_event_overhead(benchmark, median_s, subscribers):
     """Schedule N events at distinct times and run them; µs per event (both phases)."""
@@ -82,6 +83,7 @@ class Noop(Process):
         pass
 
 
+@pytest.mark.benchmark(group="scheduler-steps")
 @pytest.mark.parametrize("dts", [(0.1,), MIXED_DT_S], ids=["1_process_dt0.1", "10_processes_mixed_dt"])
 def test_process_step_overhead(benchmark, median_s, dts):
     """Run no-op processes for STEP_END_S simulated seconds; µs per process step."""
