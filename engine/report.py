@@ -50,6 +50,35 @@ def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event]) -> No
     ax.set_aspect("equal")
 
 
+def draw_series(data, times, x, y, name: str, units: str, out: Path) -> str:
+    """Four snapshots of a field over time on one shared colour scale."""
+    active = np.flatnonzero(np.abs(data).reshape(len(times), -1).max(axis=1) > 0)
+    span = active if active.size else np.arange(len(times))
+    picks = span[np.unique(np.linspace(0, span.size - 1, 4).round().astype(int))]
+    norm = _norm(data)
+    if norm is None:
+        vmax = float(np.nanmax(data)) if data.size else 1.0
+        norm = plt.Normalize(vmin=min(0.0, float(np.nanmin(data))), vmax=vmax if vmax > 0 else 1.0)
+    dx = x[1] - x[0] if x.size > 1 else 1.0
+    dy = y[1] - y[0] if y.size > 1 else 1.0
+    extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+    fig, axes = plt.subplots(
+        1, len(picks), figsize=(3.6 * len(picks), 3.4), squeeze=False, constrained_layout=True
+    )
+    im = None
+    for ax, k in zip(axes[0], picks, strict=True):
+        frame = np.ma.masked_where(data[k] <= 0, data[k]) if isinstance(norm, LogNorm) else data[k]
+        im = ax.imshow(frame, origin="lower", extent=extent, cmap="magma_r", norm=norm)
+        ax.set_title(f"t = {times[k] / 60:.0f} min", fontsize=9)
+        ax.set_xlabel("x (m)", fontsize=8)
+        ax.set_aspect("equal")
+        ax.tick_params(labelsize=7)
+    axes[0][0].set_ylabel("y (m)", fontsize=8)
+    fig.colorbar(im, ax=axes[0].tolist(), label=units or "-", shrink=0.8)
+    fig.suptitle(name.replace("_", " "), fontsize=10)
+    return _save(fig, out / f"field_{name}.png")
+
+
 def _save(fig, path: Path) -> str:
     fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     plt.close(fig)
@@ -128,11 +157,7 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
         times = res.times_s
         for name in res.field_names:
             data, units = res.field(name)
-            picks = np.unique(np.linspace(0, len(times) - 1, 4).round().astype(int))
-            fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 3.8), squeeze=False)
-            for ax, k in zip(axes[0], picks, strict=True):
-                _draw_map(ax, data[k], x, y, f"{name} at {times[k] / 60:.0f} min", units, events)
-            figures.append((f"{name} over time", _save(fig, out / f"field_{name}.png")))
+            figures.append((f"{name} over time", draw_series(data, times, x, y, name, units, out)))
     if events:
         figures.append(("event chain", draw_timeline(events, out / "events_timeline.png")))
     kpis = res.kpis

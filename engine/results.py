@@ -10,6 +10,8 @@ Layout of a single run (``kind = "run"``)::
     /events           the event log as columns along dimension "event":
                       id, time_s, kind, source, cause_id, x_m, y_m, data (JSON)
     /kpis             one scalar per KPI, attrs units and description
+    /tables/NAME      small tables (F–N curves, escalation trees) as columns
+                      along dimension "row"
 
 Every variable carries a ``units`` attribute and coordinates are HDF5
 dimension scales, so ``xarray.open_dataset(path, group="fields",
@@ -118,10 +120,29 @@ def write_run_group(group: h5py.Group, output, *, with_fields: bool = True) -> N
         ds = kg.create_dataset(k.name, data=np.float64(k.value))
         ds.attrs["units"] = k.units
         ds.attrs["long_name"] = k.description or k.name
+    if output.tables:
+        tg = group.create_group("tables")
+        for t in output.tables.values():
+            write_table(tg.create_group(t.name), t)
     group.attrs["seed"] = output.seed
     group.attrs["replica"] = output.replica
     group.attrs["wall_time_s"] = output.wall_time_s
     group.attrs["process_steps"] = output.process_steps
+
+
+def write_table(group: h5py.Group, table) -> None:
+    """Write a :class:`~engine.world.Table` as columns along dimension ``row``."""
+    n = len(next(iter(table.columns.values()))) if table.columns else 0
+    row = group.create_dataset("row", data=np.arange(n, dtype=np.int64))
+    row.make_scale("row")
+    group.attrs["long_name"] = table.description or table.name
+    for name, values in table.columns.items():
+        is_text = values.dtype.kind in "OUS"
+        data = np.array([str(v) for v in values], dtype=object) if is_text else values
+        ds = group.create_dataset(name, data=data, dtype=_STR if is_text else None)
+        if table.units.get(name):
+            ds.attrs["units"] = table.units[name]
+        ds.dims[0].attach_scale(row)
 
 
 def write_events(group: h5py.Group, events: list[Event]) -> None:
@@ -248,6 +269,25 @@ class Results:
             )
             for i in range(n)
         ]
+
+    @property
+    def table_names(self) -> list[str]:
+        """Names of the result tables."""
+        return self._names("tables")
+
+    def table(self, name: str) -> dict[str, np.ndarray]:
+        """A result table as a dict of columns (text columns as ``str`` arrays)."""
+        with self._open() as f:
+            g = self._g(f)
+            if "tables" not in g or name not in g["tables"]:
+                raise ResultsError(f"{self.path}: no table {name!r}; there are {self._names('tables')}")
+            out = {}
+            for k, ds in g["tables"][name].items():
+                if k == "row":
+                    continue
+                v = ds[()]
+                out[k] = v.astype(str) if v.dtype.kind == "O" else v
+            return out
 
     def _names(self, group: str) -> list[str]:
         with self._open() as f:

@@ -21,7 +21,7 @@ from engine.process import FieldSpec, Process, ProcessConfig
 from engine.rng import RandomStreams
 from engine.scenario import Scenario
 from engine.scheduler import Scheduler
-from engine.world import KPI, Facility, World
+from engine.world import KPI, Facility, Table, World
 
 
 @dataclass
@@ -54,6 +54,8 @@ class RunOutput:
         The event log.
     kpis
         Key performance indicators with units.
+    tables
+        Small result tables (curves, trees).
     """
 
     scenario: Scenario
@@ -64,6 +66,7 @@ class RunOutput:
     maps: dict[str, Layer]
     events: list[Event]
     kpis: dict[str, KPI]
+    tables: dict[str, Table] = field(default_factory=dict)
     wall_time_s: float = 0.0
     process_steps: int = 0
     extra: dict[str, object] = field(default_factory=dict)
@@ -225,6 +228,7 @@ class Simulation:
             maps=dict(self.world.maps),
             events=list(self.world.events),
             kpis=dict(self.world.kpis),
+            tables=dict(self.world.tables),
             wall_time_s=time.perf_counter() - t0,
             process_steps=self.scheduler.process_steps,
         )

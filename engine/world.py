@@ -40,6 +40,21 @@ class KPI:
 
 
 @dataclass
+class Table:
+    """A small table of results (an F–N curve, an escalation tree): named columns of one length."""
+
+    name: str
+    columns: dict[str, np.ndarray]
+    units: dict[str, str]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        lengths = {k: len(v) for k, v in self.columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"table {self.name!r} has columns of different lengths: {lengths}")
+
+
+@dataclass
 class World:
     """Shared state of one simulation run.
 
@@ -55,6 +70,8 @@ class World:
         Indicators reported by processes at the end of the run.
     maps
         Summary fields kept once per run (maxima, totals), same shape as the grid.
+    tables
+        Small result tables (curves, trees) kept once per run.
     """
 
     grid: Grid
@@ -64,6 +81,7 @@ class World:
     events: EventLog = field(default_factory=EventLog)
     kpis: dict[str, KPI] = field(default_factory=dict)
     maps: dict[str, Layer] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
 
     def report_kpi(self, name: str, value: float, units: str, description: str = "") -> None:
         """Record (or overwrite) a KPI."""
@@ -75,3 +93,14 @@ class World:
         if arr.shape != self.grid.shape:
             raise ValueError(f"map {name!r} has shape {arr.shape}, the grid is {self.grid.shape}")
         self.maps[name] = Layer(name, arr, units, description)
+
+    def add_table(
+        self,
+        name: str,
+        columns: dict[str, np.ndarray],
+        units: dict[str, str] | None = None,
+        description: str = "",
+    ) -> None:
+        """Keep a small result table; ``units`` maps column names to units ("" if none)."""
+        cols = {k: np.asarray(v) for k, v in columns.items()}
+        self.tables[name] = Table(name, cols, {k: (units or {}).get(k, "") for k in cols}, description)
