@@ -34,6 +34,8 @@ class Layer:
     cause_event_id
         Id of the event that caused the field's current content (``-1`` if none),
         so a model reacting to the field can record the right cause.
+    contours
+        Threshold levels worth drawing as contour lines (effect zones, risk contours).
     """
 
     name: str
@@ -42,6 +44,7 @@ class Layer:
     description: str = ""
     writer: str = ""
     cause_event_id: int = -1
+    contours: tuple[float, ...] = ()
 
 
 @dataclass

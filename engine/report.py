@@ -33,13 +33,17 @@ def _norm(data: np.ndarray):
     return None
 
 
-def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event]) -> None:
+def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event], contours=()) -> None:
     dx = x[1] - x[0] if x.size > 1 else 1.0
     dy = y[1] - y[0] if y.size > 1 else 1.0
     extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
     shown = np.ma.masked_where(data <= 0, data) if _norm(data) is not None else data
     im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=_norm(data))
     plt.colorbar(im, ax=ax, label=units or "-", shrink=0.85)
+    levels = sorted(v for v in contours if data.min() < v < data.max())
+    if levels:
+        cs = ax.contour(x, y, data, levels=levels, colors="tab:blue", linewidths=0.9)
+        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=7)
     placed = [e for e in events if math.isfinite(e.x_m) and e.kind != "process_started"]
     for e in placed[:20]:
         ax.plot(e.x_m, e.y_m, marker="*", color="tab:blue", markersize=10, markeredgecolor="k")
@@ -112,6 +116,88 @@ def draw_timeline(events: list[Event], path: Path) -> str:
     return _save(fig, path)
 
 
+def draw_event_graph(events: list[Event], path: Path) -> str:
+    """The causal chain as a tree: each event to the right of its cause, one row per leaf."""
+    shown = [e for e in events if e.kind != "process_started"]
+    keep = {e.id for e in shown}
+
+    def visible_cause(e: Event) -> int:
+        c = e.cause_id
+        while c >= 0 and c not in keep:
+            c = events[c].cause_id
+        return c
+
+    parent = {e.id: visible_cause(e) for e in shown}
+    children: dict[int, list[int]] = {}
+    for e in shown:
+        children.setdefault(parent[e.id], []).append(e.id)
+    depth: dict[int, int] = {}
+    row: dict[int, float] = {}
+    counter = [0]
+
+    def place(i: int, d: int) -> float:
+        depth[i] = d
+        kids = children.get(i, [])
+        if not kids:
+            row[i] = counter[0]
+            counter[0] += 1
+        else:
+            row[i] = float(np.mean([place(k, d + 1) for k in kids]))
+        return row[i]
+
+    for root in children.get(-1, []):
+        place(root, 0)
+    by_id = {e.id: e for e in shown}
+    n_rows = max(counter[0], 1)
+    fig, ax = plt.subplots(figsize=(2.6 * (max(depth.values(), default=0) + 1) + 1, 0.55 * n_rows + 1))
+    for i, p in parent.items():
+        if p >= 0:
+            ax.annotate(
+                "",
+                xy=(depth[i], row[i]),
+                xytext=(depth[p], row[p]),
+                arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 0.9},
+            )
+    for i, e in by_id.items():
+        ax.text(
+            depth[i],
+            row[i],
+            f"{e.kind.replace('_', ' ')}\n{e.source} · {e.time_s / 60:.1f} min",
+            ha="center",
+            va="center",
+            fontsize=7,
+            bbox={"boxstyle": "round", "fc": "mistyrose" if parent[i] < 0 else "aliceblue", "ec": "0.6"},
+        )
+    ax.set_xlim(-0.6, max(depth.values(), default=0) + 0.6)
+    ax.set_ylim(n_rows - 0.4, -0.6)
+    ax.axis("off")
+    ax.set_title("Causal graph of the event chain (left: initiating events)", fontsize=10)
+    return _save(fig, path)
+
+
+def draw_table_plot(name: str, table: dict[str, np.ndarray], hint: list[str], out: Path) -> str:
+    """Draw a result table as the curve its plot hint asks for (e.g. an F–N curve)."""
+    xcol, ycol, scale = hint[0], hint[1], hint[2] if len(hint) > 2 else "linear"
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    xs, ys = np.asarray(table[xcol], float), np.asarray(table[ycol], float)
+    if scale.startswith("step"):
+        ax.step(xs, ys, where="post", color="tab:red", label=ycol)
+    else:
+        ax.plot(xs, ys, marker="o", color="tab:red", label=ycol)
+    for extra in table:
+        if extra.startswith("criterion"):
+            ax.plot(xs, np.asarray(table[extra], float), "--", color="0.4", label=extra.replace("_", " "))
+    if "loglog" in scale:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel(xcol.replace("_", " "))
+    ax.set_ylabel(ycol.replace("_", " "))
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(name.replace("_", " "), fontsize=10)
+    return _save(fig, out / f"table_{name}.png")
+
+
 def draw_kpi_table(rows: list[tuple[str, str, str]], path: Path, title: str) -> str:
     """A table of KPIs as a figure."""
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
@@ -150,8 +236,9 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
     x, y = res.coords()
     for name in res.map_names:
         data, units = res.map(name)
+        levels = res.attrs("maps", name).get("contour_levels", ())
         fig, ax = plt.subplots(figsize=(7, 5))
-        _draw_map(ax, data, x, y, name.replace("_", " "), units, events)
+        _draw_map(ax, data, x, y, name.replace("_", " "), units, events, tuple(np.atleast_1d(levels)))
         figures.append((name, _save(fig, out / f"map_{name}.png")))
     if res.field_names:
         times = res.times_s
@@ -160,6 +247,12 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
             figures.append((f"{name} over time", draw_series(data, times, x, y, name, units, out)))
     if events:
         figures.append(("event chain", draw_timeline(events, out / "events_timeline.png")))
+        figures.append(("causal graph", draw_event_graph(events, out / "events_graph.png")))
+    for name in res.table_names:
+        hint = res.attrs("tables", name).get("plot")
+        if hint is not None:
+            table = res.table(name)
+            figures.append((name, draw_table_plot(name, table, [str(h) for h in hint], out)))
     kpis = res.kpis
     rows = [(k.description or k.name, _fmt(k.value), k.units) for k in kpis.values()]
     if rows:

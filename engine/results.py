@@ -113,7 +113,9 @@ def write_run_group(group: h5py.Group, output, *, with_fields: bool = True) -> N
     mg = group.create_group("maps")
     _coords(mg, x, y)
     for m in output.maps.values():
-        _variable(mg, m.name, m.data, m.units, m.description, ("y", "x"))
+        ds = _variable(mg, m.name, m.data, m.units, m.description, ("y", "x"))
+        if m.contours:
+            ds.attrs["contour_levels"] = np.asarray(m.contours, dtype=np.float64)
     write_events(group.create_group("events"), output.events)
     kg = group.create_group("kpis")
     for k in output.kpis.values():
@@ -136,6 +138,8 @@ def write_table(group: h5py.Group, table) -> None:
     row = group.create_dataset("row", data=np.arange(n, dtype=np.int64))
     row.make_scale("row")
     group.attrs["long_name"] = table.description or table.name
+    if table.plot is not None:
+        group.attrs["plot"] = list(table.plot)
     for name, values in table.columns.items():
         is_text = values.dtype.kind in "OUS"
         data = np.array([str(v) for v in values], dtype=object) if is_text else values
@@ -325,6 +329,12 @@ class Results:
     def map(self, name: str) -> tuple[np.ndarray, str]:
         """A summary field ``(y, x)`` and its units."""
         return self._read("maps", name)
+
+    def attrs(self, group: str, name: str) -> dict[str, object]:
+        """Attributes of a map, field or table (contour levels, plot hints)."""
+        with self._open() as f:
+            g = self._g(f)
+            return dict(g[group][name].attrs) if group in g and name in g[group] else {}
 
     def _read(self, group: str, name: str) -> tuple[np.ndarray, str]:
         with self._open() as f:

@@ -47,6 +47,7 @@ class Table:
     columns: dict[str, np.ndarray]
     units: dict[str, str]
     description: str = ""
+    plot: tuple[str, str, str] | None = None
 
     def __post_init__(self) -> None:
         lengths = {k: len(v) for k, v in self.columns.items()}
@@ -87,12 +88,23 @@ class World:
         """Record (or overwrite) a KPI."""
         self.kpis[name] = KPI(name, float(value), units, description)
 
-    def add_map(self, name: str, data: np.ndarray, units: str, description: str = "") -> None:
-        """Keep a summary field (a maximum, a total) for the results file."""
+    def add_map(
+        self,
+        name: str,
+        data: np.ndarray,
+        units: str,
+        description: str = "",
+        *,
+        contours: tuple[float, ...] = (),
+    ) -> None:
+        """Keep a summary field (a maximum, a total) for the results file.
+
+        ``contours`` are threshold levels the report draws as labelled lines.
+        """
         arr = np.ascontiguousarray(data, dtype=np.float64)
         if arr.shape != self.grid.shape:
             raise ValueError(f"map {name!r} has shape {arr.shape}, the grid is {self.grid.shape}")
-        self.maps[name] = Layer(name, arr, units, description)
+        self.maps[name] = Layer(name, arr, units, description, contours=tuple(contours))
 
     def add_table(
         self,
@@ -100,7 +112,16 @@ class World:
         columns: dict[str, np.ndarray],
         units: dict[str, str] | None = None,
         description: str = "",
+        *,
+        plot: tuple[str, str, str] | None = None,
     ) -> None:
-        """Keep a small result table; ``units`` maps column names to units ("" if none)."""
+        """Keep a small result table; ``units`` maps column names to units ("" if none).
+
+        ``plot = (x_column, y_column, scale)`` asks the report to draw it, with
+        scale ``"linear"``, ``"loglog"`` or ``"step-loglog"`` (an F–N curve).
+        """
         cols = {k: np.asarray(v) for k, v in columns.items()}
-        self.tables[name] = Table(name, cols, {k: (units or {}).get(k, "") for k in cols}, description)
+        units_ = {k: (units or {}).get(k, "") for k in cols}
+        if plot is not None and not {plot[0], plot[1]} <= cols.keys():
+            raise ValueError(f"table {name!r}: plot columns {plot[:2]} are not among {list(cols)}")
+        self.tables[name] = Table(name, cols, units_, description, plot)

@@ -256,10 +256,11 @@ class ToxicExposure(Process):
             self.c_max.reshape(shape),
             "mg m-3",
             "highest outdoor concentration during the run",
+            contours=(self.threshold_mg_m3,),
         )
         w.add_map("toxic_load_outdoor", load_out, units, "toxic load outdoors")
         w.add_map("toxic_load_indoor", load_in, units, "toxic load indoors")
-        w.add_map("lethality_outdoor", p_out, "1", "probability of death outdoors")
+        w.add_map("lethality_outdoor", p_out, "1", "probability of death outdoors", contours=(0.01, 0.1, 0.5))
         w.add_map("deaths_expected", expected, "1", "expected deaths per cell")
         w.add_map("deaths", deaths, "1", "deaths per cell (sampled)")
         w.add_map("injured", injured, "1", "injured people per cell")

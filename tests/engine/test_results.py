@@ -86,3 +86,35 @@ def test_reading_something_else_is_a_clear_error(tmp_path):
     text.write_text("hello")
     with pytest.raises(ResultsError, match="cannot be read"):
         Results(text)
+
+
+def test_tables_and_contour_levels_round_trip(tmp_path, small_scenario):
+    sim = Simulation(small_scenario, seed=2)
+    out = sim.run()
+    sim.world.add_table(
+        "fn_curve",
+        {
+            "deaths": np.array([1.0, 10.0]),
+            "frequency_per_year": np.array([1e-4, 1e-6]),
+            "label": np.array(["a", "b"]),
+        },
+        {"frequency_per_year": "yr-1"},
+        "societal risk",
+        plot=("deaths", "frequency_per_year", "step-loglog"),
+    )
+    out.tables = dict(sim.world.tables)
+    path = results_mod.write_run(tmp_path / "t.h5", out)
+    res = Results(path)
+    table = res.table("fn_curve")
+    assert table["deaths"].tolist() == [1.0, 10.0] and table["label"].tolist() == ["a", "b"]
+    assert list(res.attrs("tables", "fn_curve")["plot"]) == ["deaths", "frequency_per_year", "step-loglog"]
+    levels = res.attrs("maps", "max_gas_concentration_mg_m3")["contour_levels"]
+    assert levels.size == 1 and levels[0] > 0
+    ds = xr.open_dataset(path, group="tables/fn_curve", engine="h5netcdf")
+    assert ds["frequency_per_year"].attrs["units"] == "yr-1"
+    ds.close()
+    from engine.report import make_report
+
+    make_report(path, tmp_path / "rep")
+    names = {p.name for p in (tmp_path / "rep").glob("*.png")}
+    assert {"table_fn_curve.png", "events_graph.png", "events_timeline.png"} <= names
