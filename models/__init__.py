@@ -8,6 +8,7 @@ engine finds them through the ``hazchain.models`` entry point, which calls
 
 def register() -> None:
     """Import the built-in model modules so that they register themselves."""
+    from models.chains import park  # noqa: F401
     from models.exposure import population  # noqa: F401
     from models.hazards import gaussian_plume  # noqa: F401
-    from models.impact import toxic_exposure  # noqa: F401
+    from models.impact import fire_blast, park_risk, toxic_exposure  # noqa: F401

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from models.impact.probit import ToxicProbit
+from models.impact.probit import MOLAR_GAS_CONSTANT_J_MOL_K, ToxicProbit
 
 __all__ = ["Substance", "get_substance", "substance_names"]
 
@@ -54,6 +54,12 @@ class Substance:
         AEGL table: durations in min and, for AEGL-1, -2, -3, one ppm value per duration.
     aegl_source
         Citation of the AEGL values.
+    mass_burning_rate_inf_kg_m2_s, k_beta_per_m
+        Pool-fire burning rate of a large pool (kg/(m²·s)) and the product of the flame's
+        extinction coefficient and mean-beam-length corrector (1/m), for
+        ``m'' = m''_∞ (1 − e^(−kβ D))`` (Babrauskas); ``None`` where not tabulated.
+    pool_fire_source
+        Citation of the pool-fire data.
 
     Examples
     --------
@@ -77,6 +83,9 @@ class Substance:
     aegl_durations_min: tuple[float, ...] = ()
     aegl_levels_ppm: tuple[tuple[float, ...], ...] = ()
     aegl_source: str = ""
+    mass_burning_rate_inf_kg_m2_s: float | None = None
+    k_beta_per_m: float | None = None
+    pool_fire_source: str = ""
 
     @property
     def is_flammable(self) -> bool:
@@ -87,6 +96,19 @@ class Substance:
     def is_toxic(self) -> bool:
         """Whether at least one lethality probit is tabulated."""
         return bool(self.probits)
+
+    @property
+    def vapour_density_at_boiling_point_kg_m3(self) -> float:
+        """Ideal-gas density of the vapour at the normal boiling point and 1 atm, in kg/m³.
+
+        Examples
+        --------
+        >>> round(get_substance("propane").vapour_density_at_boiling_point_kg_m3, 2)
+        2.33
+
+        """
+        molar_mass_kg_mol = self.molar_mass_g_mol * 1e-3
+        return molar_mass_kg_mol * 101325.0 / (MOLAR_GAS_CONSTANT_J_MOL_K * self.normal_boiling_point_K)
 
     @property
     def probit_names(self) -> list[str]:
@@ -225,6 +247,15 @@ def _parse_substance(key: str, block: Mapping[str, Any]) -> Substance:
             raise ValueError(f"{_DATA_FILE}: {awhere}.durations_min must be increasing")
         aegl_source = str(_require(aegl, "source", awhere))
 
+    fire: dict[str, Any] = {}
+    if "pool_fire" in block:
+        pf, fwhere = block["pool_fire"], f"{where}.pool_fire"
+        fire = {
+            "mass_burning_rate_inf_kg_m2_s": _positive(pf, "mass_burning_rate_inf_kg_m2_s", fwhere),
+            "k_beta_per_m": _positive(pf, "k_beta_per_m", fwhere),
+            "pool_fire_source": str(_require(pf, "source", fwhere)),
+        }
+
     hoc = block.get("heat_of_combustion_J_kg")
     return Substance(
         name=str(_require(block, "name", where)),
@@ -241,6 +272,7 @@ def _parse_substance(key: str, block: Mapping[str, Any]) -> Substance:
         aegl_durations_min=durations,
         aegl_levels_ppm=levels,
         aegl_source=aegl_source,
+        **fire,
     )
 
 

@@ -57,16 +57,18 @@ class PopulationConfig(ProcessConfig):
 def rasterise_districts(
     districts: list[District], x_m: np.ndarray, y_m: np.ndarray, cell_size_m: float
 ) -> np.ndarray:
-    """People per cell from rectangular districts (cells whose centre lies inside).
+    """Whole people per cell from rectangular districts (cells whose centre lies inside).
 
     A district given by ``people`` spreads them evenly over its cells; one given
-    by density gets ``density × cell area`` per cell.
+    by density gets ``density × cell area`` per cell. Each district's total is
+    rounded once and handed out in whole people by largest remainder (ties to
+    the lower cell index), so no district gains or loses people to rounding.
 
     Examples
     --------
-    >>> d = District(x_min_m=0, x_max_m=20, y_min_m=0, y_max_m=10, people=100)
-    >>> rasterise_districts([d], np.array([5.0, 15.0, 25.0]), np.array([5.0]), 10.0)
-    array([[50., 50.,  0.]])
+    >>> d = District(x_min_m=0, x_max_m=30, y_min_m=0, y_max_m=10, people=100)
+    >>> rasterise_districts([d], np.array([5.0, 15.0, 25.0, 35.0]), np.array([5.0]), 10.0)
+    array([[34., 33., 33.,  0.]])
     """
     out = np.zeros((y_m.size, x_m.size))
     for d in districts:
@@ -76,10 +78,13 @@ def rasterise_districts(
         n = int(mask.sum())
         if n == 0:
             continue
-        if d.people is not None:
-            out[mask] += d.people / n
-        else:
-            out[mask] += d.density_per_km2 * cell_size_m**2 / 1e6
+        share = d.people / n if d.people is not None else d.density_per_km2 * cell_size_m**2 / 1e6
+        total = round(share * n)
+        whole = np.full(n, np.floor(share))
+        extra = total - int(whole.sum())
+        order = np.argsort(-(share - np.floor(share)) * np.ones(n), kind="stable")
+        whole[order[:extra]] += 1.0
+        out[mask] += whole
     return out
 
 
@@ -123,8 +128,8 @@ class PopulationGrid(Process):
         cfg: PopulationConfig = self.config  # type: ignore[assignment]
         people = rasterise_districts(cfg.districts, grid.x_m, grid.y_m, grid.cell_size_m)
         if cfg.file is not None:
-            people += np.load(cfg.file, allow_pickle=False)
-        grid.layers["population"].data[...] = np.round(people)
+            people += np.round(np.load(cfg.file, allow_pickle=False))  # whole people per cell
+        grid.layers["population"].data[...] = people
         grid.layers["indoor_fraction"].data[...] = cfg.indoor_fraction
         self.mark_written("population")
 
