@@ -88,6 +88,9 @@ class ParkRisk(Process):
             lethality(e, u.substance, outdoor_exposure_s=cfg.outdoor_exposure_s)
             for e, u in zip(effects, units, strict=True)
         ]
+        log_survive = [
+            (np.log1p(-np.minimum(o, 1.0 - 1e-16)), np.log1p(-np.minimum(i, 1.0 - 1e-16))) for o, i in lethal
+        ]
         flux, over, fire_s = effect_matrices(effects)
         cats, vols = unit_codes(units)
         pop = grid.layers["population"].data.reshape(-1)
@@ -109,12 +112,13 @@ class ParkRisk(Process):
             )
             sets, shares = outcome_sets(res, len(units))
             for failed, share in zip(sets, shares, strict=True):
-                keep_out = np.ones_like(pop)
-                keep_in = np.ones_like(pop)
+                # 1 − Π(1 − P_k) in logs: exact for the tiny probabilities far from the park.
+                log_out = np.zeros_like(pop)
+                log_in = np.zeros_like(pop)
                 for k in np.flatnonzero(failed):
-                    keep_out *= 1.0 - lethal[k][0]
-                    keep_in *= 1.0 - lethal[k][1]
-                p_out, p_in = 1.0 - keep_out, 1.0 - keep_in
+                    log_out += log_survive[k][0]
+                    log_in += log_survive[k][1]
+                p_out, p_in = -np.expm1(log_out), -np.expm1(log_in)
                 freqs.append(u.loc_frequency_per_year * share)
                 deaths.append(float(np.sum(pop * ((1 - f_in) * p_out + f_in * p_in))))
                 out_maps.append(p_out)

@@ -57,19 +57,25 @@ def accumulate_toxic_load(
     ``unit_factor`` converts mg/m³ to the probit's concentration unit.
     """
     decay = math.exp(-air_changes_per_min * dt_min)
+    # The decay factors at the quadrature nodes are the same for every cell.
+    node_decay = np.empty(gl_x.size)
+    for q in range(gl_x.size):
+        node_decay[q] = math.exp(-air_changes_per_min * dt_min * gl_x[q])
     for k in range(c_out_mg_m3.size):
         co = c_out_mg_m3[k]
         ci0 = c_in_mg_m3[k]
         if co > c_max_mg_m3[k]:
             c_max_mg_m3[k] = co
         if co > 0.0:
-            load_out[k] += (co * unit_factor) ** n * dt_min
+            v = co * unit_factor
+            load_out[k] += (v * v if n == 2.0 else v**n) * dt_min
         if co > 0.0 or ci0 > 0.0:
             acc = 0.0
             for q in range(gl_x.size):
-                ci = co + (ci0 - co) * math.exp(-air_changes_per_min * dt_min * gl_x[q])
+                ci = co + (ci0 - co) * node_decay[q]
                 if ci > 0.0:
-                    acc += gl_w[q] * (ci * unit_factor) ** n
+                    v = ci * unit_factor
+                    acc += gl_w[q] * (v * v if n == 2.0 else v**n)
             load_in[k] += acc * dt_min
             c_in_mg_m3[k] = co + (ci0 - co) * decay
 
