@@ -26,7 +26,8 @@ def small_park(
         'height_m = 20.0, substance = "propane", inventory_kg = 20000.0, outcome = "vapour_cloud_explosion", '
         "loc_frequency_per_year = 1e-5 },\n"
         '    { name = "T1", category = "atmospheric", x_m = 250.0, y_m = 200.0, diameter_m = 20.0, '
-        'height_m = 12.0, substance = "gasoline", inventory_kg = 2.0e6, outcome = "pool_fire", anchored = false },\n'
+        "height_m = 12.0, substance = \"gasoline\", inventory_kg = 2.0e6, outcome = \"pool_fire\", "
+        "anchored = false },\n"
     )
     events = (
         events
