@@ -322,10 +322,8 @@ class ChemicalPark(Process):
             e = self.effects[unit]
             if e.flux_kw_m2 is not None and start <= t_s and start < end and (t_s - dt_s) < end:
                 flux += e.flux_kw_m2
-            elif e.concentration_mg_m3 is not None:
-                age = t_s - start
-                on = (e.arrival_s <= age) & (age <= e.arrival_s + e.duration_s)
-                gas += np.where(on, e.concentration_mg_m3, 0.0)
+            elif e.outcome == "toxic_release" and start <= t_s:
+                gas += e.concentration_at(t_s - start)
         for k, (unit, when) in enumerate(self.blasts):
             if k not in self.blasts_written and when <= t_s:  # each blast goes into one step
                 self.blasts_written.add(k)

@@ -14,6 +14,7 @@ keys (pool diameter, jet release rate, flammable mass in a cloud).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,8 +31,11 @@ from models.hazards.fires import (
     pool_fire,
     pool_fire_radiation_kw_m2,
 )
+from models.hazards.puff import instantaneous_puff_concentration
 from models.impact.blast import indoor_overpressure_lethality, overpressure_lethality
+from models.impact.probit import ToxicProbit, mg_m3_to_ppm
 from models.impact.thermal import indoor_thermal_lethality, thermal_lethality
+from models.impact.toxic_exposure import _GL_W, _GL_X, accumulate_toxic_load
 from models.substances import get_substance
 
 Outcome = Literal["pool_fire", "jet_fire", "fireball", "vapour_cloud_explosion", "toxic_release"]
@@ -53,6 +57,11 @@ class Unit(BaseModel):
     inventory_kg: float = Field(gt=0, description="mass of substance held")
     outcome: Outcome
     pressure_Pa: float = Field(101325.0, gt=0, description="absolute storage pressure")
+    temperature_K: float = Field(288.15, gt=0, description="storage temperature (recorded with the unit)")
+    release_mode: Literal["continuous", "instantaneous"] = Field(
+        "continuous",
+        description="toxic release: a plume at release_rate_kg_s, or the whole inventory as a puff",
+    )
     pool_diameter_m: float | None = Field(None, gt=0, description="bund/pool; default 1.5 × diameter")
     release_rate_kg_s: float | None = Field(
         None, gt=0, description="jet or toxic release rate; default inventory over 10 min (jet) or 30 min"
@@ -120,6 +129,16 @@ class Effect:
     arrival_s: np.ndarray | None
     flux_at_units_kw_m2: np.ndarray
     overpressure_at_units_pa: np.ndarray
+    puff: Callable[[float], np.ndarray] | None = None
+
+    def concentration_at(self, age_s: float) -> np.ndarray | None:
+        """Gas concentration (mg/m³) at the receptors ``age_s`` after the release began."""
+        if self.puff is not None:
+            return self.puff(age_s)
+        if self.concentration_mg_m3 is None:
+            return None
+        on = (self.arrival_s <= age_s) & (age_s <= self.arrival_s + self.duration_s)
+        return np.where(on, self.concentration_mg_m3, 0.0)
 
 
 def _shell_points(u: Unit, units: list[Unit]) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +241,30 @@ def unit_effect(i: int, units: list[Unit], x: np.ndarray, y: np.ndarray, w: Weat
             none,
             np.asarray(at.overpressure_Pa),
         )
+    if u.release_mode == "instantaneous":
+        mass = u.inventory_kg
+
+        def puff(age_s: float) -> np.ndarray:
+            if age_s <= 0:
+                return np.zeros(np.shape(x))
+            c = instantaneous_puff_concentration(
+                x,
+                y,
+                age_s,
+                mass_kg=mass,
+                source_x_m=u.x_m,
+                source_y_m=u.y_m,
+                release_height_m=u.height_m / 2,
+                receptor_height_m=1.5,
+                wind_speed_m_s=w.wind_speed_m_s,
+                wind_from_deg=w.wind_from_deg,
+                stability=w.stability,
+            )
+            return np.asarray(c) * 1e6
+
+        reach = float(np.max(np.hypot(x - u.x_m, y - u.y_m), initial=0.0))
+        duration = 1.5 * reach / w.wind_speed_m_s + 600.0  # until the puff has left the grid
+        return Effect(u.outcome, duration, None, None, None, None, None, none, none, puff)
     rate = u.release_rate_kg_s or u.inventory_kg / 1800.0
     conc, downwind = steady_plume_concentration(
         x,
@@ -267,6 +310,7 @@ def lethality(
     probit outdoors, the building rule indoors. Toxic releases: the substance's lethality
     probit for the steady plume held for the release duration, indoors through a single-zone
     air exchange.
+    A puff's load is integrated over its passage in 10 s steps.
     """
     if effect.flux_kw_m2 is not None:
         flux_w = effect.flux_kw_m2 * 1e3
@@ -277,9 +321,9 @@ def lethality(
         return np.asarray(overpressure_lethality(p)), np.asarray(indoor_overpressure_lethality(p))
     sub = get_substance(substance)
     probit = sub.lethality_probit()
-    from models.impact.probit import mg_m3_to_ppm
-
     factor = mg_m3_to_ppm(1.0, sub.molar_mass_g_mol) if probit.concentration_unit == "ppm" else 1.0
+    if effect.puff is not None:
+        return _puff_lethality(effect, probit, factor, air_changes_per_h)
     c = effect.concentration_mg_m3 * factor
     t_min = effect.duration_s / 60.0
     lam = air_changes_per_h / 60.0
@@ -290,3 +334,34 @@ def lethality(
     weight = np.trapezoid(cin**probit.n, s)
     load_in = c**probit.n * weight
     return np.asarray(probit.probability(load_out)), np.asarray(probit.probability(load_in))
+
+
+def _puff_lethality(
+    effect: Effect, probit: ToxicProbit, factor: float, air_changes_per_h: float, dt_s: float = 10.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lethality of a passing puff: toxic load integrated over its passage, outdoors and indoors."""
+    first = effect.concentration_at(dt_s)
+    size = first.size
+    c_in, load_out, load_in, c_max = (np.zeros(size) for _ in range(4))
+    t = dt_s
+    while t <= effect.duration_s + dt_s:
+        c = np.ascontiguousarray(effect.concentration_at(t), dtype=np.float64).reshape(-1)
+        accumulate_toxic_load(
+            c,
+            c_in,
+            load_out,
+            load_in,
+            c_max,
+            dt_s / 60.0,
+            air_changes_per_h / 60.0,
+            float(probit.n),
+            factor,
+            _GL_X,
+            _GL_W,
+        )
+        t += dt_s
+    shape = np.shape(first)
+    return (
+        np.asarray(probit.probability(load_out)).reshape(shape),
+        np.asarray(probit.probability(load_in)).reshape(shape),
+    )

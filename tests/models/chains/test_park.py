@@ -26,7 +26,7 @@ def small_park(
         'height_m = 20.0, substance = "propane", inventory_kg = 20000.0, outcome = "vapour_cloud_explosion", '
         "loc_frequency_per_year = 1e-5 },\n"
         '    { name = "T1", category = "atmospheric", x_m = 250.0, y_m = 200.0, diameter_m = 20.0, '
-        "height_m = 12.0, substance = \"gasoline\", inventory_kg = 2.0e6, outcome = \"pool_fire\", "
+        'height_m = 12.0, substance = "gasoline", inventory_kg = 2.0e6, outcome = "pool_fire", '
         "anchored = false },\n"
     )
     events = (
@@ -210,3 +210,23 @@ def test_park_report_draws_effect_zones_escalation_and_fn_curve(tmp_path):
     } <= names
     fn = out.tables["fn_curve"].columns
     assert np.all(np.diff(fn["frequency_per_year"]) <= 0) and fn["deaths_N"][0] == 1.0
+
+
+def test_an_instantaneous_toxic_release_is_a_puff_drifting_with_the_wind():
+    units = (
+        '    { name = "C1", category = "pressurised", x_m = 50.0, y_m = 200.0, diameter_m = 3.0, '
+        'height_m = 4.0, substance = "chlorine", inventory_kg = 5000.0, outcome = "toxic_release", '
+        'release_mode = "instantaneous" },\n'
+    )
+    events = '[[events]]\nkind = "loss_of_containment"\nat_s = 0.0\ndata = { unit = "C1" }\n'
+    text = small_park(units=units, events=events).replace("duration_s = 120", "duration_s = 150")
+    text = text.replace("[[hazards]]", "[output]\ninterval_s = 30\n\n[[hazards]]")
+    out = run_text(text.replace('name = "park"\ndt_s = 5.0', 'name = "park"\ndt_s = 30.0'), 1)
+    gas = out.series["gas_concentration_mg_m3"].data
+    grid = Scenario.from_text(text, base_dir=SCENARIOS).make_grid()
+    times = out.times_s
+    # Centre of mass of the puff along x moves at the wind speed (3 m/s by default), from x = 50 m.
+    for k in (2, 3, 4):
+        mass_x = gas[k].sum(axis=0)
+        centre = float((mass_x * grid.x_m).sum() / mass_x.sum())
+        assert centre == pytest.approx(50.0 + 3.0 * times[k], abs=20.0)

@@ -1,0 +1,1 @@
+"""Terrain: DEM input, slope, aspect, drainage and a procedural mountain valley."""
