@@ -34,7 +34,7 @@ class Network:
     --------
     >>> net = Network.from_edges("r", [0, 1, 0], [0, 0, 1], src=[0, 1], dst=[1, 2],
     ...                          attrs={"length_m": [10.0, 5.0]})
-    >>> net.n_edges, list(net.neighbours(0))
+    >>> net.n_edges, net.neighbours(0).tolist()
     (2, [1])
     """
 

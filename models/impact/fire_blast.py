@@ -20,6 +20,7 @@ from pydantic import Field
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
 from models.impact.blast import indoor_overpressure_lethality, overpressure_lethality
+from models.impact.casualties import POPULATION_READS, draw_casualties, population_arrays
 from models.impact.thermal import indoor_thermal_lethality, thermal_lethality
 
 #: Thermal dose of first-degree burns, (W/m²)^(4/3)·s: 80 TDU = 80·10⁴ (Eisenberg et al. 1975,
@@ -48,8 +49,7 @@ class FireBlastCasualties(Process):
     reads = (
         FieldSpec("thermal_radiation_kw_m2", "kW m-2", "heat flux from fires"),
         FieldSpec("overpressure_pa", "Pa", "peak blast overpressure in the step"),
-        FieldSpec("population", "1", "people per cell"),
-        FieldSpec("indoor_fraction", "1", "share of people indoors", optional=True),
+        *POPULATION_READS,
     )
     emits = ("fire_blast_casualties_estimated",)
     default_dt_s = 1.0
@@ -81,10 +81,7 @@ class FireBlastCasualties(Process):
         cfg: FireBlastConfig = self.config  # type: ignore[assignment]
         grid = self.world.grid
         shape = grid.shape
-        pop = grid.layers["population"].data.reshape(-1)
-        f_in = grid.layers["indoor_fraction"].data.reshape(-1) if "indoor_fraction" in grid.layers else 0.0
-        people_in = np.round(pop * f_in)
-        people_out = np.maximum(pop - people_in, 0.0)
+        pop, f_in = (a.reshape(-1) for a in population_arrays(grid))
         # Thermal dose of a constant flux: dose = I^{4/3} t, so lethality(I_eq, t) with t = 1 s.
         p_heat_out = np.asarray(thermal_lethality(self.dose**0.75, 1.0, cfg.thermal_probit))
         p_blast_out = np.asarray(overpressure_lethality(self.peak_over, model=cfg.blast_probit))
@@ -92,12 +89,10 @@ class FireBlastCasualties(Process):
         p_in = 1.0 - (1.0 - np.asarray(indoor_thermal_lethality(self.peak_flux_w))) * (
             1.0 - np.asarray(indoor_overpressure_lethality(self.peak_over))
         )
-        expected = people_out * p_out + people_in * p_in
-        dead_out = self.rng.binomial(people_out.astype(np.int64), p_out)
-        dead_in = self.rng.binomial(people_in.astype(np.int64), p_in)
-        deaths = (dead_out + dead_in).astype(np.float64)
+        cas = draw_casualties(pop, f_in, p_out, p_in, self.rng)
+        expected, deaths = cas.expected, cas.deaths
         hurt = (self.dose >= INJURY_DOSE) | (self.peak_over >= INJURY_OVERPRESSURE_PA)
-        injured = (people_out - dead_out) * hurt
+        injured = cas.alive_outdoors * hurt
         w = self.world
         w.report_kpi("fire_blast_deaths", deaths.sum(), "people", "deaths from heat and blast (sampled)")
         w.report_kpi(

@@ -24,10 +24,11 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from engine.process import FieldSpec, Process, ProcessConfig
+from engine.process import Process, ProcessConfig
 from engine.registry import register
 from models.chains.domino import simulate_domino
 from models.chains.park_units import Unit, Weather, effect_matrices, lethality, unit_codes, unit_effect
+from models.impact.casualties import POPULATION_READS, expected_deaths, population_arrays
 from models.impact.qra import expected_deaths_per_year, fn_criterion_line, fn_curve, individual_risk
 
 
@@ -55,10 +56,7 @@ class ParkRisk(Process):
     model_name = "park_risk"
     family = "impacts"
     Config = ParkRiskConfig
-    reads = (
-        FieldSpec("population", "1", "people per cell"),
-        FieldSpec("indoor_fraction", "1", "share of people indoors", optional=True),
-    )
+    reads = (*POPULATION_READS,)
     default_dt_s = None
 
     @classmethod
@@ -93,8 +91,7 @@ class ParkRisk(Process):
         ]
         flux, over, fire_s = effect_matrices(effects)
         cats, vols = unit_codes(units)
-        pop = grid.layers["population"].data.reshape(-1)
-        f_in = grid.layers["indoor_fraction"].data.reshape(-1) if "indoor_fraction" in grid.layers else 0.0
+        pop, f_in = (a.reshape(-1) for a in population_arrays(grid))
         freqs, deaths, out_maps, labels = [], [], [], []
         for i, u in enumerate(units):
             if u.loc_frequency_per_year <= 0:
@@ -120,7 +117,7 @@ class ParkRisk(Process):
                     log_in += log_survive[k][1]
                 p_out, p_in = -np.expm1(log_out), -np.expm1(log_in)
                 freqs.append(u.loc_frequency_per_year * share)
-                deaths.append(float(np.sum(pop * ((1 - f_in) * p_out + f_in * p_in))))
+                deaths.append(float(np.sum(expected_deaths(pop, f_in, p_out, p_in))))
                 out_maps.append(p_out)
                 labels.append("+".join(units[k].name for k in np.flatnonzero(failed)))
         if not freqs:

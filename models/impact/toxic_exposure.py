@@ -28,6 +28,7 @@ from pydantic import Field
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
+from models.impact.casualties import POPULATION_READS, draw_casualties, population_arrays
 from models.impact.probit import mg_m3_to_ppm, ppm_to_mg_m3
 from models.substances import get_substance
 
@@ -132,8 +133,7 @@ class ToxicExposure(Process):
     Config = ToxicExposureConfig
     reads = (
         FieldSpec("gas_concentration_mg_m3", "mg m-3", "outdoor gas concentration"),
-        FieldSpec("population", "1", "people per cell"),
-        FieldSpec("indoor_fraction", "1", "share of people indoors", optional=True),
+        *POPULATION_READS,
     )
     emits = ("toxic_threshold_reached_population", "casualties_estimated")
     default_dt_s = 10.0
@@ -214,19 +214,14 @@ class ToxicExposure(Process):
         """Turn loads into casualties; report KPIs and maps."""
         grid = self.world.grid
         shape = grid.shape
-        pop = grid.layers["population"].data
-        f_in = grid.layers["indoor_fraction"].data if "indoor_fraction" in grid.layers else 0.0
-        people_in = np.round(pop * f_in)
-        people_out = np.maximum(pop - people_in, 0.0)
+        pop, f_in = population_arrays(grid)
         load_out = self.load_out.reshape(shape)
         load_in = self.load_in.reshape(shape)
         p_out = np.asarray(self.probit_model.probability(load_out))
         p_in = np.asarray(self.probit_model.probability(load_in))
-        expected = people_out * p_out + people_in * p_in
-        dead_out = self.rng.binomial(people_out.astype(np.int64), p_out)
-        dead_in = self.rng.binomial(people_in.astype(np.int64), p_in)
-        deaths = (dead_out + dead_in).astype(np.float64)
-        injured = (people_out - dead_out) * (load_out >= self.injury_load) + (people_in - dead_in) * (
+        cas = draw_casualties(pop, f_in, p_out, p_in, self.rng)
+        expected, deaths = cas.expected, cas.deaths
+        injured = cas.alive_outdoors * (load_out >= self.injury_load) + cas.alive_indoors * (
             load_in >= self.injury_load
         )
         above = self.c_max.reshape(shape) >= self.threshold_mg_m3
