@@ -26,6 +26,7 @@ _DPI = 110
 
 
 def _norm(data: np.ndarray):
+    data = data[np.isfinite(data)]
     pos = data[data > 0]
     if pos.size and data.min() >= 0 and pos.max() > 1e3 * pos.min():
         vmax = float(pos.max())
@@ -40,7 +41,8 @@ def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event], conto
     shown = np.ma.masked_where(data <= 0, data) if _norm(data) is not None else data
     im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=_norm(data))
     plt.colorbar(im, ax=ax, label=units or "-", shrink=0.85)
-    levels = sorted(v for v in contours if data.min() < v < data.max())
+    finite = data[np.isfinite(data)]
+    levels = sorted(v for v in contours if finite.size and finite.min() < v < finite.max())
     if levels:
         cs = ax.contour(x, y, data, levels=levels, colors="tab:blue", linewidths=0.9)
         ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=7)

@@ -10,5 +10,5 @@ def register() -> None:
     """Import the built-in model modules so that they register themselves."""
     from models.chains import park  # noqa: F401
     from models.exposure import population  # noqa: F401
-    from models.hazards import gaussian_plume  # noqa: F401
+    from models.hazards import flood, gaussian_plume  # noqa: F401
     from models.impact import fire_blast, park_risk, toxic_exposure  # noqa: F401

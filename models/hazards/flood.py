@@ -1,0 +1,597 @@
+"""2-D flood inundation by the local-inertial shallow-water equations (LISFLOOD-FP style).
+
+Depth ``h`` lives at cell centres, discharge per unit width on faces: ``qx`` ``(ny, nx+1)``
+(positive east; ``qx[j, i]`` between cells ``(j, i-1)`` and ``(j, i)``) and ``qy``
+``(ny+1, nx)`` (positive north). One step of length ``Δt``:
+
+1. **Momentum** on every face (Bates et al. 2010: convective acceleration neglected, friction
+   semi-implicit), with the optional θ-weighting of de Almeida et al. (2012)::
+
+       q⁺ = [θ q + (1−θ)/2 (q₋ + q₊) − g h_f Δt ∂η/∂x] / [1 + g Δt n² |q| / h_f^{7/3}]
+
+   ``q₋``, ``q₊``: old discharges of the two neighbouring faces in the same direction;
+   η = h + z; ``h_f = max(η_i, η_j) − max(z_i, z_j)``; ``n`` the mean of the two cells. A face
+   with ``h_f ≤ min_flow_depth_m`` carries no flow: this moves wet/dry fronts and keeps water
+   at rest against higher dry ground. θ = 1 is Bates 2010; θ ≈ 0.7 damps the checkerboard
+   oscillations of low-friction flow. Friction uses the face's own ``|q|``.
+2. **Positivity**: a cell whose outgoing face volumes exceed its water scales all of them
+   down by one factor. A face has one donor cell, so the scaled flux leaves one cell and
+   enters the other exactly: depth never goes negative and mass stays exact (to rounding).
+3. **Continuity**: ``h⁺ = h + Δt/Δx (q_w − q_e + q_s − q_n)``; point inflows add the volume
+   of their piecewise-linear hydrograph over the step, integrated exactly.
+
+The step is ``min(α Δx / √(g h_max), max_dt_s)``, α = ``cfl_alpha``. Sides are walls unless
+named open; an open side is a free outflow whose faces use the depth of the boundary cell
+and the surface slope of the adjacent interior face (zero gradient), outward only. A lake
+at rest stays at rest, also against an open side.
+
+Dropping advection makes the model inexact for fast flow. In a frictionless dam break it
+gets the rarefaction running into the reservoir (speed √(g h_l)) but not the rest: its own
+Riemann solution is rarefaction, plateau and bore (dry bed: h ≈ 0.62 h_l, bore at 0.56 c0)
+where the shallow-water one has Ritter's fan (front at 2 c0) or Stoker's lower plateau, and
+``g h_f ∂η/∂x`` with ``h_f = max(...)`` is not in conservation form, so the computed plateau
+is about 5 % lower still. ``tests/models/hazards/test_flood.py`` states these errors (the
+kernels' plain-Python twins live there too, to keep this module one idea under 600 lines).
+
+Sources: Bates, P.D., Horritt, M.S., Fewtrell, T.J. (2010) J. Hydrol. 387:33–45 (momentum,
+``h_f``, continuity, step; ``/work/shared/reference/hazard-models.md`` section (g)).
+de Almeida, G.A.M., Bates, P., Freer, J.E., Souvignet, M. (2012) Water Resour. Res. 48,
+W05528 (θ-weighting) [recalled, not checked against the paper].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numba
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.errors import ScenarioError
+from engine.process import FieldSpec, Process, ProcessConfig
+from engine.registry import register
+
+__all__ = [
+    "GRAVITY_M_S2",
+    "SIDES",
+    "LocalInertialFlood",
+    "LocalInertialSolver",
+    "PointInflow",
+    "advance_local_inertial",
+    "hydrograph_volume_m3",
+    "limit_outflow",
+    "stable_time_step_s",
+    "update_depth",
+    "update_face_discharge",
+    "update_flood_maps",
+]
+
+#: Gravitational acceleration used throughout (the value of the analytic references).
+GRAVITY_M_S2 = 9.81
+#: Names of the grid sides, in the order of the kernels' open-boundary flags.
+SIDES = ("west", "east", "south", "north")
+
+
+# --- kernels: arrays and scalars in, nothing allocated; twins in tests/models/hazards/test_flood.py
+
+
+@numba.njit(cache=True)
+def _momentum(q_old, q_avg, h_f, slope, n, dt_s, g):  # pragma: no cover - compiled
+    num = q_avg - g * h_f * dt_s * slope
+    if n > 0.0 and q_old != 0.0:  # the pow below is most of the kernel's time
+        return num / (1.0 + g * dt_s * n * n * abs(q_old) / h_f ** (7.0 / 3.0))
+    return num
+
+
+@numba.njit(cache=True)
+def _open_face(h, z, n, jb, ib, jk, ik, q_old, sign, dt_s, dx_m, min_depth, g):  # pragma: no cover
+    # Free outflow through the side of boundary cell b: its depth, the surface slope of the
+    # interior face between b and its neighbour k, outward only (sign +1 east/north, -1 west/south).
+    h_b = h[jb, ib]
+    if h_b <= min_depth:
+        return 0.0
+    slope = sign * (h_b + z[jb, ib] - h[jk, ik] - z[jk, ik]) / dx_m
+    q = _momentum(q_old, q_old, h_b, slope, n[jb, ib], dt_s, g)
+    return max(q, 0.0) if sign > 0.0 else min(q, 0.0)
+
+
+@numba.njit(cache=True)
+def update_face_discharge(
+    h, z, n, qx, qy, row_buf, dt_s, dx_m, theta, min_flow_depth_m, open_w, open_e, open_s, open_n, g
+):  # pragma: no cover - compiled; checked against the Python twin in tests
+    """Advance face discharges ``qx``, ``qy`` (m²/s) by one step, in place.
+
+    ``row_buf`` is a work array of length ``nx`` (the old discharges of the previous row of
+    y-faces, for the θ-weighting); nothing is allocated.
+    """
+    ny, nx = h.shape
+    w = 0.5 * (1.0 - theta)
+    hmin = min_flow_depth_m
+    for j in range(ny):
+        prev_old = qx[j, 0]
+        for i in range(1, nx):
+            cur_old = qx[j, i]
+            eta_l = h[j, i - 1] + z[j, i - 1]
+            eta_r = h[j, i] + z[j, i]
+            h_f = max(eta_l, eta_r) - max(z[j, i - 1], z[j, i])
+            if h_f > hmin:
+                q_avg = theta * cur_old + w * (prev_old + qx[j, i + 1])
+                nf = 0.5 * (n[j, i - 1] + n[j, i])
+                qx[j, i] = _momentum(cur_old, q_avg, h_f, (eta_r - eta_l) / dx_m, nf, dt_s, g)
+            else:
+                qx[j, i] = 0.0
+            prev_old = cur_old
+        if open_w:
+            qx[j, 0] = _open_face(h, z, n, j, 0, j, min(1, nx - 1), qx[j, 0], -1.0, dt_s, dx_m, hmin, g)
+        if open_e:
+            k = max(nx - 2, 0)
+            qx[j, nx] = _open_face(h, z, n, j, nx - 1, j, k, qx[j, nx], 1.0, dt_s, dx_m, hmin, g)
+    for i in range(nx):
+        row_buf[i] = qy[0, i]
+    for j in range(1, ny):
+        for i in range(nx):
+            cur_old = qy[j, i]
+            eta_s = h[j - 1, i] + z[j - 1, i]
+            eta_n = h[j, i] + z[j, i]
+            h_f = max(eta_s, eta_n) - max(z[j - 1, i], z[j, i])
+            if h_f > hmin:
+                q_avg = theta * cur_old + w * (row_buf[i] + qy[j + 1, i])
+                nf = 0.5 * (n[j - 1, i] + n[j, i])
+                qy[j, i] = _momentum(cur_old, q_avg, h_f, (eta_n - eta_s) / dx_m, nf, dt_s, g)
+            else:
+                qy[j, i] = 0.0
+            row_buf[i] = cur_old
+    for i in range(nx):
+        if open_s:
+            qy[0, i] = _open_face(h, z, n, 0, i, min(1, ny - 1), i, qy[0, i], -1.0, dt_s, dx_m, hmin, g)
+        if open_n:
+            k = max(ny - 2, 0)
+            qy[ny, i] = _open_face(h, z, n, ny - 1, i, k, i, qy[ny, i], 1.0, dt_s, dx_m, hmin, g)
+
+
+@numba.njit(cache=True)
+def limit_outflow(h, qx, qy, scale, dt_s, dx_m):  # pragma: no cover - compiled
+    """Scale each cell's outgoing discharges so that it cannot lose more water than it holds.
+
+    ``scale`` is a ``(ny, nx)`` work array; ``qx`` and ``qy`` are changed in place.
+    """
+    ny, nx = h.shape
+    c = dt_s / dx_m
+    for j in range(ny):
+        for i in range(nx):
+            out = c * (
+                max(qx[j, i + 1], 0.0) + max(-qx[j, i], 0.0) + max(qy[j + 1, i], 0.0) + max(-qy[j, i], 0.0)
+            )
+            scale[j, i] = h[j, i] / out if out > h[j, i] else 1.0
+    for j in range(ny):
+        for i in range(nx + 1):
+            q = qx[j, i]
+            if q > 0.0 and i > 0:
+                qx[j, i] = q * scale[j, i - 1]
+            elif q < 0.0 and i < nx:
+                qx[j, i] = q * scale[j, i]
+    for j in range(ny + 1):
+        for i in range(nx):
+            q = qy[j, i]
+            if q > 0.0 and j > 0:
+                qy[j, i] = q * scale[j - 1, i]
+            elif q < 0.0 and j < ny:
+                qy[j, i] = q * scale[j, i]
+
+
+@numba.njit(cache=True)
+def update_depth(h, qx, qy, dt_s, dx_m):  # pragma: no cover - compiled
+    """Continuity: update ``h`` in place; return ``(h_max_m, outflow_m3)`` through the sides."""
+    ny, nx = h.shape
+    c = dt_s / dx_m
+    h_max = 0.0
+    for j in range(ny):
+        for i in range(nx):
+            v = h[j, i] + c * (qx[j, i] - qx[j, i + 1] + qy[j, i] - qy[j + 1, i])
+            v = max(v, 0.0)  # only rounding can make it negative after limit_outflow
+            h[j, i] = v
+            h_max = max(h_max, v)
+    out = 0.0
+    for j in range(ny):
+        out += qx[j, nx] - qx[j, 0]
+    for i in range(nx):
+        out += qy[ny, i] - qy[0, i]
+    return h_max, out * dt_s * dx_m
+
+
+@numba.njit(cache=True)
+def advance_local_inertial(
+    h, z, n, qx, qy, scale, row_buf, dt_s, dx_m, theta, min_flow_depth_m, open_w, open_e, open_s, open_n, g
+):  # pragma: no cover - compiled
+    """One full step: face discharges, positivity limiter, continuity; ``(h_max_m, outflow_m3)``."""
+    update_face_discharge(
+        h, z, n, qx, qy, row_buf, dt_s, dx_m, theta, min_flow_depth_m, open_w, open_e, open_s, open_n, g
+    )
+    limit_outflow(h, qx, qy, scale, dt_s, dx_m)
+    return update_depth(h, qx, qy, dt_s, dx_m)
+
+
+@numba.njit(cache=True)
+def update_flood_maps(
+    h, qx, qy, speed, max_h, max_speed, arrival, t_s, arrival_depth_m, min_flow_depth_m
+):  # pragma: no cover - compiled
+    """Cell-centred speed from face discharges; running maxima; first time above ``arrival_depth_m``."""
+    ny, nx = h.shape
+    for j in range(ny):
+        for i in range(nx):
+            d = h[j, i]
+            s = 0.0
+            if d > min_flow_depth_m:
+                ux = 0.5 * (qx[j, i] + qx[j, i + 1]) / d
+                uy = 0.5 * (qy[j, i] + qy[j + 1, i]) / d
+                s = math.sqrt(ux * ux + uy * uy)
+            speed[j, i] = s
+            max_h[j, i] = max(max_h[j, i], d)
+            max_speed[j, i] = max(max_speed[j, i], s)
+            if d > arrival_depth_m and math.isnan(arrival[j, i]):
+                arrival[j, i] = t_s
+
+
+# --- helpers and the solver ----------------------------------------------------------------------
+
+
+def stable_time_step_s(h_max_m: float, dx_m: float, cfl_alpha: float = 0.7, max_dt_s: float = 5.0) -> float:
+    """Adaptive step of Bates et al. 2010: ``min(α Δx / √(g h_max), max_dt_s)``.
+
+    Examples
+    --------
+    >>> round(stable_time_step_s(10.0, 2.5), 4)
+    0.1767
+    >>> stable_time_step_s(0.0, 2.5, max_dt_s=3.0)
+    3.0
+    """
+    if h_max_m <= 0.0:
+        return max_dt_s
+    return min(max_dt_s, cfl_alpha * dx_m / math.sqrt(GRAVITY_M_S2 * h_max_m))
+
+
+def hydrograph_volume_m3(times_s: np.ndarray, discharge_m3_s: np.ndarray, t0_s: float, t1_s: float) -> float:
+    """Exact volume of a piecewise-linear hydrograph between ``t0_s`` and ``t1_s``.
+
+    The discharge is interpolated linearly between the table's rows and is zero before
+    the first time and after the last.
+
+    Examples
+    --------
+    >>> t, q = np.array([0.0, 100.0, 200.0]), np.array([0.0, 10.0, 0.0])
+    >>> hydrograph_volume_m3(t, q, 0.0, 200.0)
+    1000.0
+    >>> hydrograph_volume_m3(t, q, 50.0, 150.0)
+    750.0
+    """
+    a, b = max(t0_s, float(times_s[0])), min(t1_s, float(times_s[-1]))
+    if b <= a:
+        return 0.0
+    ts = np.concatenate(([a], times_s[(times_s > a) & (times_s < b)], [b]))
+    qs = np.interp(ts, times_s, discharge_m3_s)
+    return float(np.sum(0.5 * (qs[1:] + qs[:-1]) * np.diff(ts)))
+
+
+@dataclass(frozen=True)
+class PointInflow:
+    """Discharge entering one cell: ``(times_s, discharge_m3_s)`` interpolated linearly.
+
+    Times count from the solver's start; the discharge is zero outside the table.
+    """
+
+    row: int
+    col: int
+    times_s: np.ndarray
+    discharge_m3_s: np.ndarray
+
+
+class LocalInertialSolver:
+    """State, kernels and mass budget of one local-inertial flood on a square-cell grid.
+
+    Parameters
+    ----------
+    terrain_m
+        ``(ny, nx)`` bed elevation; kept by reference (a float64 C-contiguous array is not
+        copied) and read at every step, so a changing terrain is followed.
+    cell_size_m
+        Side of a square cell.
+    depth_m
+        Initial water depth, scalar or ``(ny, nx)`` (copied).
+    manning_n
+        Manning coefficient (s m^-1/3), scalar or ``(ny, nx)`` (kept by reference).
+    inflows
+        Point inflow hydrographs.
+    open_boundaries
+        Sides (``"west"``, ``"east"``, ``"south"``, ``"north"``) with free outflow.
+    cfl_alpha, max_dt_s
+        Time step ``min(α Δx/√(g h_max), max_dt_s)``.
+    theta
+        de Almeida et al. (2012) weighting; 1 is Bates et al. (2010).
+    min_flow_depth_m
+        Faces with a smaller flow depth carry no water; cells with less have zero speed.
+    arrival_depth_m
+        Depth that marks the arrival of the flood in a cell.
+
+    Examples
+    --------
+    >>> z = np.zeros((1, 50))
+    >>> s = LocalInertialSolver(z, 10.0, depth_m=np.where(np.arange(50) < 25, 2.0, 0.0))
+    >>> s.advance(30.0) > 1
+    True
+    >>> bool(s.depth_m[0, 30] > 0) and abs(s.mass_balance_error) < 1e-12
+    True
+    """
+
+    def __init__(
+        self,
+        terrain_m: np.ndarray,
+        cell_size_m: float,
+        *,
+        depth_m: float | np.ndarray = 0.0,
+        manning_n: float | np.ndarray = 0.0,
+        inflows: Sequence[PointInflow] = (),
+        open_boundaries: Sequence[str] = (),
+        cfl_alpha: float = 0.7,
+        max_dt_s: float = 5.0,
+        theta: float = 1.0,
+        min_flow_depth_m: float = 1e-3,
+        arrival_depth_m: float = 0.05,
+    ) -> None:
+        z = np.ascontiguousarray(terrain_m, dtype=np.float64)
+        if z.ndim != 2 or not np.all(np.isfinite(z)):
+            raise ValueError(f"terrain_m must be a finite 2-D array, got shape {z.shape}")
+        if not set(open_boundaries) <= set(SIDES):
+            raise ValueError(f"open_boundaries {list(open_boundaries)}: sides are {', '.join(SIDES)}")
+        if not (cell_size_m > 0 and 0 < cfl_alpha <= 1 and max_dt_s > 0 and 0 <= theta <= 1):
+            raise ValueError("need cell_size_m > 0, 0 < cfl_alpha <= 1, max_dt_s > 0, 0 <= theta <= 1")
+        shape = z.shape
+        self.terrain_m = z
+        self.dx_m = float(cell_size_m)
+        nn = np.asarray(manning_n, dtype=np.float64)
+        self.manning_n = np.full(shape, float(nn)) if nn.ndim == 0 else np.ascontiguousarray(nn)
+        self.depth_m = np.array(np.broadcast_to(np.asarray(depth_m, dtype=np.float64), shape))
+        if self.manning_n.shape != shape or np.any(self.depth_m < 0) or np.any(self.manning_n < 0):
+            raise ValueError("depth_m and manning_n must be >= 0 and match the terrain's shape")
+        ny, nx = shape
+        for f in inflows:
+            if not (0 <= f.row < ny and 0 <= f.col < nx):
+                raise ValueError(f"inflow cell ({f.row}, {f.col}) lies outside the grid {shape}")
+        self.inflows = tuple(inflows)
+        self.open = tuple(side in open_boundaries for side in SIDES)
+        self.cfl_alpha, self.max_dt_s, self.theta = float(cfl_alpha), float(max_dt_s), float(theta)
+        self.min_flow_depth_m, self.arrival_depth_m = float(min_flow_depth_m), float(arrival_depth_m)
+        self.qx_m2_s, self.qy_m2_s = np.zeros((ny, nx + 1)), np.zeros((ny + 1, nx))
+        self._scale, self._row_buf = np.empty(shape), np.empty(nx)  # kernel work arrays
+        self.speed_m_s = np.zeros(shape)
+        self.max_depth_m = self.depth_m.copy()
+        self.max_speed_m_s = np.zeros(shape)
+        #: First time (s since the start) the depth exceeded ``arrival_depth_m``; NaN if never.
+        self.arrival_time_s = np.where(self.depth_m > arrival_depth_m, 0.0, np.nan)
+        self.time_s, self.steps = 0.0, 0
+        self.h_max_m = float(self.depth_m.max())
+        self.initial_volume_m3 = self.volume_m3
+        self.inflow_volume_m3 = self.outflow_volume_m3 = 0.0
+
+    @property
+    def cell_area_m2(self) -> float:
+        """Area of one cell."""
+        return self.dx_m * self.dx_m
+
+    @property
+    def volume_m3(self) -> float:
+        """Water volume now on the grid."""
+        return float(self.depth_m.sum()) * self.cell_area_m2
+
+    @property
+    def mass_balance_error(self) -> float:
+        """``(V − V0 − inflow + outflow) / (V0 + inflow)``: zero up to rounding."""
+        expected = self.initial_volume_m3 + self.inflow_volume_m3
+        err = self.volume_m3 - expected + self.outflow_volume_m3
+        return err / expected if expected > 0 else err
+
+    def stable_dt_s(self) -> float:
+        """Largest stable step for the current water (Bates et al. 2010)."""
+        return stable_time_step_s(self.h_max_m, self.dx_m, self.cfl_alpha, self.max_dt_s)
+
+    def advance(self, dt_s: float) -> int:
+        """Advance by ``dt_s`` in stable sub-steps; return how many were taken."""
+        t_end = self.time_s + dt_s
+        taken = 0
+        while t_end - self.time_s > 1e-12 * max(1.0, t_end):
+            step = self.stable_dt_s()
+            t1 = t_end if step >= (t_end - self.time_s) * (1.0 - 1e-9) else self.time_s + step
+            self._step(t1)
+            taken += 1
+        self.time_s = t_end
+        return taken
+
+    def _step(self, t1_s: float) -> None:
+        t0_s, dt_s = self.time_s, t1_s - self.time_s
+        h, qx, qy = self.depth_m, self.qx_m2_s, self.qy_m2_s
+        h_max = 0.0
+        if self.h_max_m > 0.0:
+            h_max, out = advance_local_inertial(
+                h, self.terrain_m, self.manning_n, qx, qy, self._scale, self._row_buf, dt_s, self.dx_m,
+                self.theta, self.min_flow_depth_m, *self.open, GRAVITY_M_S2,
+            )  # fmt: skip
+            self.outflow_volume_m3 += out
+        elif qx.any() or qy.any():  # everything dry: no face can carry water
+            qx[...] = 0.0
+            qy[...] = 0.0
+        for f in self.inflows:
+            v = hydrograph_volume_m3(f.times_s, f.discharge_m3_s, t0_s, t1_s)
+            if v > 0.0:
+                h[f.row, f.col] += v / self.cell_area_m2
+                self.inflow_volume_m3 += v
+                h_max = max(h_max, h[f.row, f.col])
+        update_flood_maps(
+            h, qx, qy, self.speed_m_s, self.max_depth_m, self.max_speed_m_s, self.arrival_time_s,
+            t1_s, self.arrival_depth_m, self.min_flow_depth_m,
+        )  # fmt: skip
+        self.h_max_m = h_max
+        self.time_s = t1_s
+        self.steps += 1
+
+
+# --- the process ---------------------------------------------------------------------------------
+
+#: Depth (m) and speed (m/s) contour levels of the summary maps: the depth and velocity limits
+#: of the Australian combined hazard curves H1–H6 (hazard-models.md section (h)).
+DEPTH_CONTOURS_M = (0.1, 0.3, 0.5, 1.2, 2.0, 4.0)
+SPEED_CONTOURS_M_S = (0.5, 1.0, 2.0, 4.0)
+_SOLVER_KEYS = {"open_boundaries", "cfl_alpha", "max_dt_s", "theta", "min_flow_depth_m", "arrival_depth_m"}
+_ARRIVAL_LEVELS_S = (60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0)
+
+
+class Inflow(BaseModel):
+    """``inflows = [{ x_m, y_m, hydrograph = [[t_s, q_m3_s], ...] }]``: a point inflow."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    x_m: float
+    y_m: float
+    hydrograph: list[tuple[float, float]] = Field(
+        min_length=2, description="[[t_s, q_m3_s], ...]: times since the flood's start, discharges"
+    )
+
+    @field_validator("hydrograph")
+    @classmethod
+    def _increasing(cls, rows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        t, q = np.array(rows, dtype=np.float64).T
+        if not np.all(np.isfinite(t)) or t[0] < 0 or np.any(np.diff(t) <= 0) or not np.all(q >= 0):
+            raise ValueError("hydrograph times must be >= 0 and increase; discharges finite and >= 0")
+        return rows
+
+
+class FloodConfig(ProcessConfig):
+    """``[[hazards]] model = "local_inertial_flood"``."""
+
+    model: Literal["local_inertial_flood"] = "local_inertial_flood"
+    manning_n: float = Field(0.03, ge=0, le=1, description="Manning n (s m^-1/3) if no manning_n field")
+    initial_depth_m: float = Field(0.0, ge=0, description="initial water depth if no initial_depth_m field")
+    inflows: list[Inflow] = Field(default_factory=list, description="point inflow hydrographs")
+    open_boundaries: list[Literal["west", "east", "south", "north"]] = Field(
+        default_factory=list, description="grid sides with free outflow; the others are walls"
+    )
+    cfl_alpha: float = Field(0.7, gt=0, le=1, description="α of the step α Δx / √(g h_max)")
+    max_dt_s: float = Field(5.0, gt=0, description="longest step (dry or shallow grids)")
+    theta: float = Field(1.0, ge=0, le=1, description="de Almeida θ; 1 is Bates 2010, 0.7 damps")
+    min_flow_depth_m: float = Field(1e-3, gt=0, le=0.1, description="faces shallower carry no flow")
+    arrival_depth_m: float = Field(0.05, gt=0, description="depth that marks the flood's arrival")
+    flooded_depth_m: float = Field(0.1, gt=0, description="depth that counts a cell as flooded")
+
+
+@register
+class LocalInertialFlood(Process):
+    """2-D flood inundation (local-inertial shallow water) on the shared grid.
+
+    Time stepping: by default (``dt_s`` unset) every stable step of the solver is an
+    engine step (:meth:`next_dt_s` returns ``α Δx/√(g h_max)``, floored to the clock's
+    microsecond), so a process reading ``water_depth_m`` always sees the flood at the latest
+    stable step not after its own time, and events land between flood steps. The scheduler
+    costs about 10 µs a step, small beside the kernels on any useful grid. With ``dt_s`` set,
+    the engine calls the flood every ``dt_s`` and it sub-steps internally (fewer, coarser
+    updates of the fields for readers). Either way the field is exact at the step's end.
+    Inflow hydrograph times count from the process start, so a chain rule can start the
+    flood at a breach; ``flood_arrival_time_s`` is in run time.
+    """
+
+    model_name = "local_inertial_flood"
+    family = "hazards"
+    Config = FloodConfig
+    reads = (
+        FieldSpec("terrain_m", "m", "bed elevation"),
+        FieldSpec("manning_n", "s m-1/3", "Manning roughness coefficient", optional=True),
+        FieldSpec("initial_depth_m", "m", "water depth when the flood starts", optional=True),
+    )
+    writes = (
+        FieldSpec("water_depth_m", "m", "flood water depth", record=True),
+        FieldSpec("flow_speed_m_s", "m s-1", "depth-averaged flow speed at cell centres", record=True),
+    )
+
+    @classmethod
+    def check(cls, config: FloodConfig, scenario, key: str) -> None:
+        """Inflows inside the grid; each of manning_n, initial_depth_m given one way only."""
+        for i, f in enumerate(config.inflows):
+            if not scenario.grid_contains(f.x_m, f.y_m):
+                raise ScenarioError(
+                    f"inflow point ({f.x_m}, {f.y_m}) lies outside the grid; move it or enlarge [grid]",
+                    key=f"{key}.inflows[{i}]",
+                )
+        provided = {layer.name for layer in scenario.layers}
+        provided.update(f.name for p in scenario.processes for f in p.cls.writes)
+        for name in ("manning_n", "initial_depth_m"):
+            if name in provided and name in config.model_fields_set:
+                raise ScenarioError(
+                    f'a "{name}" field is provided, so the key would be ignored; remove one of them',
+                    key=f"{key}.{name}",
+                )
+
+    def start(self, t_s: float) -> None:
+        """Build the solver from the terrain and the initial water."""
+        cfg: FloodConfig = self.config  # type: ignore[assignment]
+        grid = self.world.grid
+        layers = grid.layers
+        inflows = [
+            PointInflow(*grid.index_of(f.x_m, f.y_m), *np.array(f.hydrograph, dtype=np.float64).T.copy())
+            for f in cfg.inflows
+        ]
+        self.solver = LocalInertialSolver(
+            layers["terrain_m"].data,
+            grid.cell_size_m,
+            depth_m=layers["initial_depth_m"].data if "initial_depth_m" in layers else cfg.initial_depth_m,
+            manning_n=layers["manning_n"].data if "manning_n" in layers else cfg.manning_n,
+            inflows=inflows,
+            **cfg.model_dump(include=_SOLVER_KEYS),
+        )
+        self.t_start_s = t_s
+        self._publish()
+
+    def next_dt_s(self) -> float | None:
+        """The fixed ``dt_s`` if set, else the solver's stable step (whole microseconds)."""
+        if self.config.dt_s is not None:
+            return self.config.dt_s
+        return max(math.floor(self.solver.stable_dt_s() * 1e6) / 1e6, 1e-6)
+
+    def advance(self, t_s: float, dt_s: float) -> None:
+        """Advance the flood from ``t_s - dt_s`` to ``t_s`` and write the fields."""
+        self.solver.advance(dt_s)
+        self._publish()
+
+    def _publish(self) -> None:
+        layers = self.world.grid.layers
+        layers["water_depth_m"].data[...] = self.solver.depth_m
+        layers["flow_speed_m_s"].data[...] = self.solver.speed_m_s
+        self.mark_written("water_depth_m")
+        self.mark_written("flow_speed_m_s")
+
+    def finish(self, t_s: float) -> None:
+        """Keep the maximum depth, speed and arrival maps; report area and mass balance."""
+        cfg: FloodConfig = self.config  # type: ignore[assignment]
+        s, w = self.solver, self.world
+        elapsed = t_s - self.t_start_s
+        w.add_map("max_water_depth_m", s.max_depth_m, "m", "maximum flood depth", contours=DEPTH_CONTOURS_M)
+        w.add_map(
+            "max_flow_speed_m_s", s.max_speed_m_s, "m s-1", "maximum flow speed", contours=SPEED_CONTOURS_M_S
+        )
+        w.add_map(
+            "flood_arrival_time_s",
+            s.arrival_time_s + self.t_start_s,
+            "s",
+            f"run time when the depth first exceeded {cfg.arrival_depth_m} m (NaN: never)",
+            contours=tuple(lv + self.t_start_s for lv in _ARRIVAL_LEVELS_S if lv <= elapsed),
+        )
+        area_km2 = np.count_nonzero(s.max_depth_m > cfg.flooded_depth_m) * s.cell_area_m2 / 1e6
+        w.report_kpi("flood_area_km2", area_km2, "km2", f"area where depth exceeded {cfg.flooded_depth_m} m")
+        w.report_kpi(
+            "flood_mass_balance_rel_error",
+            abs(s.mass_balance_error),
+            "1",
+            "|volume − initial − inflow + outflow| / (initial + inflow)",
+        )
+        w.report_kpi("flood_inflow_volume_m3", s.inflow_volume_m3, "m3", "water added by inflow hydrographs")
+        w.report_kpi("flood_outflow_volume_m3", s.outflow_volume_m3, "m3", "water lost through open sides")
+        w.report_kpi("flood_max_depth_m", float(s.max_depth_m.max()), "m", "largest depth anywhere")
