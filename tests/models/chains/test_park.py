@@ -230,3 +230,60 @@ def test_an_instantaneous_toxic_release_is_a_puff_drifting_with_the_wind():
         mass_x = gas[k].sum(axis=0)
         centre = float((mass_x * grid.x_m).sum() / mass_x.sum())
         assert centre == pytest.approx(50.0 + 3.0 * times[k], abs=20.0)
+
+
+def test_a_simulated_flood_floats_a_tank_and_the_release_traces_back_to_the_flood(tmp_path):
+    np.save(tmp_path / "terrain.npy", np.zeros((40, 60)))
+    extra = (
+        '[[layers]]\nname = "terrain_m"\nfile = "terrain.npy"\nunits = "m"\n\n'
+        '[[events]]\nkind = "levee_breach"\nat_s = 0.0\n\n'
+        '[[chains]]\nwhen = "levee_breach"\nstart = "flood"\n\n'
+        '[[hazards]]\nmodel = "local_inertial_flood"\nname = "flood"\nmanning_n = 0.03\n'
+        "inflows = [{ x_m = 150.0, y_m = 200.0, hydrograph = [[0.0, 1000.0], [600.0, 1000.0]] }]\n"
+    )
+    units = (
+        '    { name = "T1", category = "atmospheric", x_m = 250.0, y_m = 200.0, diameter_m = 20.0, '
+        'height_m = 12.0, substance = "gasoline", inventory_kg = 2.0e5, fill_fraction = 0.1, '
+        'outcome = "pool_fire", anchored = false },\n'
+    )
+    text = small_park(extra=extra, units=units, events="").replace("duration_s = 120", "duration_s = 600")
+    out = run_text(text, 1, base_dir=tmp_path)
+    events = out.events
+    loss = [e for e in events if e.kind == "loss_of_containment"]
+    assert len(loss) == 1 and loss[0].data["trigger"] == "flood"
+    chain = [events[i].kind for i in _causes(events, loss[0].id)]
+    assert chain == ["levee_breach", "process_started", "loss_of_containment"]
+    # The tank floated when the water reached the physical flotation depth (Archimedes).
+    from models.chains.natech import critical_flotation_depth_m
+
+    unit = Unit(
+        name="T1",
+        category="atmospheric",
+        x_m=250.0,
+        y_m=200.0,
+        diameter_m=20.0,
+        height_m=12.0,
+        substance="gasoline",
+        inventory_kg=2.0e5,
+        fill_fraction=0.1,
+        outcome="pool_fire",
+        anchored=False,
+    )
+    from models.substances import get_substance
+
+    critical = critical_flotation_depth_m(
+        diameter_m=20.0,
+        height_m=12.0,
+        empty_mass_kg=unit.shell_mass_kg,
+        fill_fraction=0.1,
+        liquid_density_kg_m3=get_substance("gasoline").liquid_density_kg_m3,
+    )
+    assert loss[0].data["depth_m"] >= critical
+
+
+def _causes(events, i):
+    out = []
+    while i >= 0:
+        out.append(i)
+        i = events[i].cause_id
+    return out[::-1]
