@@ -12,3 +12,4 @@ def register() -> None:
     from models.exposure import population  # noqa: F401
     from models.hazards import flood, gaussian_plume  # noqa: F401
     from models.impact import fire_blast, park_risk, toxic_exposure  # noqa: F401
+    from models.terrain import terrain  # noqa: F401
