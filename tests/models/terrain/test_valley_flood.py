@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from engine import Scenario, Simulation
@@ -40,5 +42,5 @@ inflows = [{ x_m = 60.0, y_m = 600.0, hydrograph = [[0.0, 800.0], [900.0, 800.0]
     cols = [c for c in range(5, grid.nx - 5, 10) if np.isfinite(arrival[:, c][river[:, c]]).any()]
     firsts = [float(np.nanmin(arrival[:, c][river[:, c]])) for c in cols]
     assert len(firsts) >= 3
-    assert all(b >= a for a, b in zip(firsts, firsts[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(firsts))
     assert out.kpis["flood_mass_balance_rel_error"].value < 1e-6
