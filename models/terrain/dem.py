@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.grid import Grid
+
 #: Header keys of an ESRI ASCII grid (lower case).
 _ESRI_KEYS = (
     "ncols",
@@ -95,24 +97,24 @@ class Dem:
         return int(self.elevation_m.shape[1])
 
     @property
+    def geometry(self) -> Grid:
+        """The DEM's raster as an (empty) :class:`engine.grid.Grid`: one place for coordinates."""
+        return Grid(self.origin_x_m, self.origin_y_m, self.cell_size_m, self.nx, self.ny)
+
+    @property
     def x_m(self) -> np.ndarray:
         """Cell-centre x coordinates, shape ``(nx,)``."""
-        return self.origin_x_m + (np.arange(self.nx) + 0.5) * self.cell_size_m
+        return self.geometry.x_m
 
     @property
     def y_m(self) -> np.ndarray:
         """Cell-centre y coordinates, shape ``(ny,)``, south to north."""
-        return self.origin_y_m + (np.arange(self.ny) + 0.5) * self.cell_size_m
+        return self.geometry.y_m
 
     @property
     def extent_m(self) -> tuple[float, float, float, float]:
         """``(x_min, x_max, y_min, y_max)`` of the outer cell edges."""
-        return (
-            self.origin_x_m,
-            self.origin_x_m + self.nx * self.cell_size_m,
-            self.origin_y_m,
-            self.origin_y_m + self.ny * self.cell_size_m,
-        )
+        return self.geometry.extent_m
 
 
 # ---------------------------------------------------------------------------
