@@ -7,6 +7,7 @@ as one line on standard error and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -78,7 +79,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     sim = Simulation(sc, seed=args.seed)
     bar = _progress_bar(sc.meta.duration_s, "s", f"running {sc.meta.name}", args.quiet)
     try:
-        output = sim.run(progress=lambda t: bar.update(t - bar.n))
+
+        def progress(t_s: float) -> None:
+            bar.update(t_s - bar.n)
+            _stop_if_asked()
+
+        output = sim.run(progress=progress)
     finally:
         bar.close()
     write_run(out, output)
@@ -98,6 +104,7 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int) -> None:
         bar.update(done - bar.n)
+        _stop_if_asked()
 
     try:
         ensemble(
@@ -198,9 +205,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_STOP_REQUESTED = False
+
+
 def _terminate(signum, frame) -> None:
     # A polite kill (SIGTERM) ends like Ctrl-C: finished work is kept, temporary files removed.
-    raise KeyboardInterrupt
+    # The handler only sets a flag: an exception raised here could land inside a weakref
+    # callback or a finaliser, where Python prints and ignores it and the run goes on. The
+    # flag is checked at safe points (after each slice of a run, after each replica). A
+    # second SIGTERM ends the process at once.
+    global _STOP_REQUESTED
+    if _STOP_REQUESTED:
+        os._exit(143)
+    _STOP_REQUESTED = True
+
+
+def _stop_if_asked() -> None:
+    if _STOP_REQUESTED:
+        raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
