@@ -24,6 +24,45 @@ from engine.results import Results
 
 _DPI = 110
 
+#: Map names drawn as a grey relief under the other maps, if the results have one.
+_RELIEF_MAP = "terrain_m"
+#: Table of line segments (columns x0_m, y0_m, x1_m, y1_m) drawn over every map, if present.
+_ROADS_TABLE = "roads"
+
+
+def time_unit(span_s: float) -> tuple[float, str]:
+    """A readable unit for times up to ``span_s``: ``(seconds per unit, name)``.
+
+    Examples
+    --------
+    >>> time_unit(600.0), time_unit(6 * 3600.0), time_unit(3 * 86400.0)
+    ((60.0, 'min'), (3600.0, 'h'), (86400.0, 'd'))
+    """
+    if span_s > 2 * 86400.0:
+        return 86400.0, "d"
+    if span_s > 3 * 3600.0:
+        return 3600.0, "h"
+    if span_s > 120.0:
+        return 60.0, "min"
+    return 1.0, "s"
+
+
+def hillshade(z_m: np.ndarray, cell_size_m: float, azimuth_deg: float = 315.0, altitude_deg: float = 45.0):
+    """Relief shading in [0, 1] of an elevation grid (rows south → north), sun from ``azimuth_deg``.
+
+    Examples
+    --------
+    >>> z = np.tile(np.arange(5.0), (4, 1))  # rising eastward: faces west, toward a north-west sun
+    >>> bool(hillshade(z, 1.0)[1, 2] > hillshade(-z, 1.0)[1, 2])
+    True
+    """
+    dzdy, dzdx = np.gradient(np.asarray(z_m, dtype=np.float64), cell_size_m)
+    slope = np.arctan(np.hypot(dzdx, dzdy))
+    aspect = np.arctan2(-dzdx, -dzdy)  # direction of steepest descent, clockwise from north
+    az, alt = np.radians(azimuth_deg), np.radians(altitude_deg)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.clip(shade, 0.0, 1.0)
+
 
 def _norm(data: np.ndarray):
     data = data[np.isfinite(data)]
@@ -34,12 +73,23 @@ def _norm(data: np.ndarray):
     return None
 
 
-def _draw_map(ax, data, x, y, title: str, units: str, events: list[Event], contours=()) -> None:
+def _draw_map(
+    ax, data, x, y, title: str, units: str, events: list[Event], contours=(), relief=None, roads=None
+) -> None:
     dx = x[1] - x[0] if x.size > 1 else 1.0
     dy = y[1] - y[0] if y.size > 1 else 1.0
     extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
-    shown = np.ma.masked_where(data <= 0, data) if _norm(data) is not None else data
-    im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=_norm(data))
+    norm = _norm(data)
+    if relief is not None:
+        ax.imshow(relief, origin="lower", extent=extent, cmap="gray", vmin=-0.3, vmax=1.2)
+        shown = np.ma.masked_where(~np.isfinite(data) | (data <= 0), data)
+        im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=norm, alpha=0.8)
+    else:
+        shown = np.ma.masked_where(data <= 0, data) if norm is not None else data
+        im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", norm=norm)
+    if roads is not None:
+        for x0, y0, x1, y1 in zip(*roads, strict=True):
+            ax.plot((x0, x1), (y0, y1), color="tab:green", lw=0.8, alpha=0.8)
     plt.colorbar(im, ax=ax, label=units or "-", shrink=0.85)
     finite = data[np.isfinite(data)]
     levels = sorted(v for v in contours if finite.size and finite.min() < v < finite.max())
@@ -99,7 +149,8 @@ def draw_timeline(events: list[Event], path: Path) -> str:
             kinds.append(e.kind)
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(kinds) + 1.6))
     row = {k: i for i, k in enumerate(kinds)}
-    t = np.array([e.time_s for e in events]) / 60.0
+    scale, unit = time_unit(max((e.time_s for e in events), default=0.0))
+    t = np.array([e.time_s for e in events]) / scale
     for e, ti in zip(events, t, strict=True):
         ax.plot(ti, row[e.kind], "o", color="tab:red" if e.cause_id < 0 else "tab:blue")
         if e.cause_id >= 0:
@@ -107,19 +158,35 @@ def draw_timeline(events: list[Event], path: Path) -> str:
             ax.annotate(
                 "",
                 xy=(ti, row[e.kind]),
-                xytext=(c.time_s / 60.0, row[c.kind]),
+                xytext=(c.time_s / scale, row[c.kind]),
                 arrowprops={"arrowstyle": "->", "color": "0.5", "lw": 0.8},
             )
     ax.set_yticks(range(len(kinds)), [k.replace("_", " ") for k in kinds], fontsize=8)
-    ax.set_xlabel("time (min)")
+    ax.set_xlabel(f"time ({unit})")
     ax.set_title("Event chain (red: initiating events; arrows: cause → effect)", fontsize=10)
     ax.invert_yaxis()
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
 
 
-def draw_event_graph(events: list[Event], path: Path) -> str:
-    """The causal chain as a tree: each event to the right of its cause, one row per leaf."""
+def graph_nodes(events: list[Event]) -> tuple[list[Event], dict[int, int], dict[int, int]]:
+    """Nodes of the causal graph: ``(events shown, parent id of each, group size of each)``.
+
+    ``process_started`` events are skipped (an effect links to the nearest shown cause);
+    leaves of one kind with the same parent are merged into their first, whose group
+    size is their number.
+
+    Examples
+    --------
+    >>> from engine.events import EventLog
+    >>> log = EventLog()
+    >>> quake = log.append(0.0, "earthquake", "scenario", cause_id=-1)
+    >>> slides = [log.append(1.0, "landslide", "slides", cause_id=quake.id) for _ in range(4)]
+    >>> dam = log.append(2.0, "landslide_dam", "slides", cause_id=slides[2].id)
+    >>> shown, parent, count = graph_nodes(list(log))
+    >>> [(e.kind, count[e.id]) for e in shown]
+    [('earthquake', 1), ('landslide', 3), ('landslide', 1), ('landslide_dam', 1)]
+    """
     shown = [e for e in events if e.kind != "process_started"]
     keep = {e.id for e in shown}
 
@@ -130,6 +197,26 @@ def draw_event_graph(events: list[Event], path: Path) -> str:
         return c
 
     parent = {e.id: visible_cause(e) for e in shown}
+    has_children = set(parent.values())
+    groups: dict[tuple[int, str], list[int]] = {}
+    for e in shown:
+        if e.id not in has_children:
+            groups.setdefault((parent[e.id], e.kind), []).append(e.id)
+    count = {e.id: 1 for e in shown}
+    count.update({ids[0]: len(ids) for ids in groups.values()})
+    merged = {i for ids in groups.values() for i in ids[1:]}
+    shown = [e for e in shown if e.id not in merged]
+    return shown, {e.id: parent[e.id] for e in shown}, {e.id: count[e.id] for e in shown}
+
+
+def draw_event_graph(events: list[Event], path: Path) -> str:
+    """The causal chain as a tree: each event to the right of its cause, one row per leaf.
+
+    Leaves of one kind with the same cause (27 landslides set off by one earthquake) are
+    drawn as one node with their count, so the chain stays readable.
+    """
+    shown, parent, count = graph_nodes(events)
+    scale, unit = time_unit(max((e.time_s for e in events), default=0.0))
     children: dict[int, list[int]] = {}
     for e in shown:
         children.setdefault(parent[e.id], []).append(e.id)
@@ -164,7 +251,7 @@ def draw_event_graph(events: list[Event], path: Path) -> str:
         ax.text(
             depth[i],
             row[i],
-            f"{e.kind.replace('_', ' ')}\n{e.source} · {e.time_s / 60:.1f} min",
+            _graph_label(e, count[i], scale, unit),
             ha="center",
             va="center",
             fontsize=7,
@@ -175,6 +262,13 @@ def draw_event_graph(events: list[Event], path: Path) -> str:
     ax.axis("off")
     ax.set_title("Causal graph of the event chain (left: initiating events)", fontsize=10)
     return _save(fig, path)
+
+
+def _graph_label(e: Event, n: int, scale: float, unit: str) -> str:
+    kind = e.kind.replace("_", " ")
+    if n > 1:
+        return f"{kind} ×{n}\n{e.source} · from {e.time_s / scale:.1f} {unit}"
+    return f"{kind}\n{e.source} · {e.time_s / scale:.1f} {unit}"
 
 
 def draw_table_plot(name: str, table: dict[str, np.ndarray], hint: list[str], out: Path) -> str:
@@ -221,6 +315,23 @@ def _fmt(v: float) -> str:
     return f"{v:,.4g}" if math.isfinite(v) else "–"
 
 
+def _non_negative(data: np.ndarray) -> bool:
+    finite = data[np.isfinite(data)]
+    return bool(finite.size) and float(finite.min()) >= 0.0
+
+
+def _backdrop(res: Results, x: np.ndarray):
+    """Relief shading (from the ``terrain_m`` map) and road segments (``roads`` table), if present."""
+    relief = roads = None
+    if _RELIEF_MAP in res.map_names and x.size > 1:
+        relief = hillshade(res.map(_RELIEF_MAP)[0], float(x[1] - x[0]))
+    if _ROADS_TABLE in res.table_names:
+        t = res.table(_ROADS_TABLE)
+        if all(c in t for c in ("x0_m", "y0_m", "x1_m", "y1_m")):
+            roads = (t["x0_m"], t["y0_m"], t["x1_m"], t["y1_m"])
+    return relief, roads
+
+
 def make_report(results: str | Path, out_dir: str | Path) -> Path:
     """Write PNG figures and ``summary.md`` for a results file; return the summary's path.
 
@@ -236,11 +347,15 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
     figures: list[tuple[str, str]] = []
     events = res.events
     x, y = res.coords()
+    relief, roads = _backdrop(res, x)
     for name in res.map_names:
         data, units = res.map(name)
         levels = res.attrs("maps", name).get("contour_levels", ())
         fig, ax = plt.subplots(figsize=(7, 5))
-        _draw_map(ax, data, x, y, name.replace("_", " "), units, events, tuple(np.atleast_1d(levels)))
+        under = relief if name != _RELIEF_MAP and _non_negative(data) else None
+        _draw_map(
+            ax, data, x, y, name.replace("_", " "), units, events, tuple(np.atleast_1d(levels)), under, roads
+        )
         figures.append((name, _save(fig, out / f"map_{name}.png")))
     if res.field_names:
         times = res.times_s
@@ -304,12 +419,17 @@ def _ensemble_report(res: Results, out: Path) -> Path:
         x, y = res.coords()
         means = {}
         for m in map_names:
-            acc = None
+            acc = hits = None
             for i in res.replica_ids:
                 d = f[f"replicas/r{i:05d}/maps/{m}"]
-                acc = d[()] if acc is None else acc + d[()]
+                v = d[()].astype(np.float64)
+                ok = np.isfinite(v)
+                acc = np.where(ok, v, 0.0) if acc is None else acc + np.where(ok, v, 0.0)
+                hits = ok.astype(np.int64) if hits is None else hits + ok
                 units = str(d.attrs["units"])
-            means[m] = (acc / len(res.replica_ids), units)
+            # NaN marks "never" (e.g. never flooded): the mean is over the replicas where it happened.
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means[m] = (np.where(hits > 0, acc / np.maximum(hits, 1), np.nan), units)
     figures = []
     cols = 3
     rows_n = max(1, math.ceil(len(kpis) / cols))
@@ -332,17 +452,20 @@ def _ensemble_report(res: Results, out: Path) -> Path:
         if v.size == 0:
             continue
         p5, p50, p95 = np.percentile(v, [5, 50, 95])
-        table.append((k, desc, v.mean(), p5, p50, p95, units))
+        table.append((k, desc, v.size, v.mean(), p5, p50, p95, units))
     lines = [
         f"# {res.scenario_name} — ensemble of {n} replicas",
         "",
         f"Results file `{res.path.name}`, ensemble seed {res.seed}.",
         "",
-        "| KPI | mean | 5 % | median | 95 % | units |",
-        "|---|---:|---:|---:|---:|---|",
+        "Replicas in which a KPI did not happen (NaN, e.g. no flood) are left out of its row;",
+        "*n* counts the replicas that remain.",
+        "",
+        "| KPI | n | mean | 5 % | median | 95 % | units |",
+        "|---|---:|---:|---:|---:|---:|---|",
         *[
-            f"| {k} — {d} | {_fmt(m)} | {_fmt(a)} | {_fmt(b)} | {_fmt(c)} | {u} |"
-            for k, d, m, a, b, c, u in table
+            f"| {k} — {d} | {c} | {_fmt(m)} | {_fmt(a)} | {_fmt(b)} | {_fmt(p95)} | {u} |"
+            for k, d, c, m, a, b, p95, u in table
         ],
         "",
         "## Figures",
