@@ -9,7 +9,14 @@ engine finds them through the ``hazchain.models`` entry point, which calls
 def register() -> None:
     """Import the built-in model modules so that they register themselves."""
     from models.chains import park  # noqa: F401
-    from models.exposure import population  # noqa: F401
+    from models.exposure import population, roads  # noqa: F401
     from models.hazards import flood, gaussian_plume  # noqa: F401
-    from models.impact import fire_blast, park_risk, toxic_exposure  # noqa: F401
+    from models.impact import (  # noqa: F401
+        building_damage,
+        fire_blast,
+        flood_people,
+        park_risk,
+        road_closures,
+        toxic_exposure,
+    )
     from models.terrain import terrain  # noqa: F401
