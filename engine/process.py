@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
+    from engine.events import Event
     from engine.scenario import Scenario
     from engine.scheduler import Scheduler
     from engine.world import World
@@ -171,6 +172,19 @@ class Process:
             y_m=y_m,
             data=data,
         )
+
+    def trigger_event(self) -> Event | None:
+        """The event that started this process, past the engine's ``process_started`` link.
+
+        A chain rule starts a process with a ``process_started`` event whose cause is the
+        triggering event (a dam, a breach): that is the event returned, with its data.
+        ``None`` when the scenario started the process.
+        """
+        events = self.world.events
+        i = self.cause_id
+        while i >= 0 and events[i].kind == "process_started":
+            i = events[i].cause_id
+        return events[i] if i >= 0 else None
 
     def mark_written(self, layer_name: str) -> None:
         """Tag a layer's content as caused by this process's cause."""

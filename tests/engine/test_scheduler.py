@@ -161,6 +161,8 @@ def test_a_process_event_starts_another_process_and_the_log_records_the_causes()
         "threshold_crossed",
         "process_started",
     ]
+    assert follower.trigger_event() == crossed  # past its own process_started link
+    assert trig.trigger_event() is None  # started by the scenario
 
 
 def test_scheduling_into_the_past_is_refused():
