@@ -10,7 +10,7 @@ def register() -> None:
     """Import the built-in model modules so that they register themselves."""
     from models.chains import park  # noqa: F401
     from models.exposure import population, roads  # noqa: F401
-    from models.hazards import flood, gaussian_plume, landslide_process, shaking  # noqa: F401
+    from models.hazards import barrier_lake, flood, gaussian_plume, landslide_process, shaking  # noqa: F401
     from models.impact import (  # noqa: F401
         building_damage,
         fire_blast,
