@@ -192,3 +192,17 @@ def test_a_chain_rule_on_earthquake_starts_an_aftershock_caused_by_the_mainshock
     chain = [e.id for e in sim.world.events.chain(second.id)]
     assert chain[1:] == [main.id, started.id, second.id]  # scenario start → mainshock → aftershock
     assert sim.world.grid.layers["pga_g"].cause_event_id == second.id  # the later shaking overwrote it
+
+
+def test_long_range_on_a_fine_grid_is_sampled_on_coarser_nodes():
+    # Clustered Vs30 (range 40.7 km) on 25 m cells needs a torus of ~8000² cells, over the 2²⁵
+    # limit: the field is drawn on 50 m nodes and interpolated (see _within_event_field).
+    grid = Grid(0.0, 0.0, 25.0, 40, 20)
+    rupture = Rupture.from_hypocentre(6.0, 500.0, 250.0, 8.0, 0.0, 90.0, 0.0)
+    kw = dict(residuals="sampled", vs30_clustered=True)
+    eps = shaking_fields(
+        grid, rupture, gmpe("BSSA14"), 760.0, rng=np.random.default_rng(3), **kw
+    ).within_event_epsilon
+    assert eps.shape == (20, 40) and np.isfinite(eps).all() and eps.std() > 0
+    # Midpoints between nodes are the mean of their neighbours (bilinear), e.g. along a row.
+    np.testing.assert_allclose(eps[0, 1:-1:2], 0.5 * (eps[0, 0:-2:2] + eps[0, 2::2]), atol=1e-12)
