@@ -249,12 +249,20 @@ class DamSite:
 
 
 def locate_dam_site(
-    terrain_m: np.ndarray, debris_m: np.ndarray | None, row: int, col: int, cell_size_m: float
+    terrain_m: np.ndarray,
+    debris_m: np.ndarray | None,
+    row: int,
+    col: int,
+    cell_size_m: float,
+    *,
+    max_reach_m: float | None = None,
 ) -> DamSite:
     """Seed, outlet and basin of a dam at ``(row, col)`` from D8 on the pre-slide terrain.
 
     The deposit is the 8-connected patch of ``debris_m > 0`` holding the dam cell (other
-    slides' debris elsewhere does not count). The seed is found by walking the river upstream
+    slides' debris elsewhere does not count), cut to the cells within ``max_reach_m`` of the
+    dam cell when given: after a strong earthquake debris can line the river for kilometres,
+    and only the dam's own length of it holds the lake. The seed is found by walking the river upstream
     (the donor with the largest contributing area) until leaving the deposit; the outlet by
     following the receivers downstream past it (or to the grid's edge).
 
@@ -272,7 +280,11 @@ def locate_dam_site(
     dam = row * nx + col
     deposit = np.zeros(ny * nx, dtype=bool)
     if debris_m is not None and debris_m[row, col] > 0:
-        labels, _ = ndimage.label(debris_m > 0, structure=np.ones((3, 3), dtype=int))
+        near = debris_m > 0
+        if max_reach_m is not None:
+            rr, cc = np.ogrid[:ny, :nx]
+            near &= np.hypot(rr - row, cc - col) * cell_size_m <= max_reach_m
+        labels, _ = ndimage.label(near, structure=np.ones((3, 3), dtype=int))
         deposit = (labels == labels[row, col]).ravel()
     source = deposit.copy()
     source[dam] = True
@@ -757,14 +769,11 @@ class BarrierLake(Process):
 
     # -- life cycle ---------------------------------------------------------------------------
     def _dam_event(self):
-        events = self.world.events
-        i = self.cause_id
-        while i >= 0 and events[i].kind == "process_started":  # the engine logs the start in between
-            i = events[i].cause_id
-        if i < 0 or events[i].kind != "landslide_dam":
-            what = "the scenario" if i < 0 else f'a "{events[i].kind}" event'
+        event = self.trigger_event()
+        if event is None or event.kind != "landslide_dam":
+            what = "the scenario" if event is None else f'a "{event.kind}" event'
             raise ValueError(f'"{self.name}" must be started by a "landslide_dam" event, not by {what}')
-        return events[i]
+        return event
 
     def start(self, t_s: float) -> None:
         """Locate the dam, build the storage curve and start filling."""
@@ -776,7 +785,10 @@ class BarrierLake(Process):
         terrain = layers["terrain_m"].data
         debris = layers["landslide_debris_m"].data if "landslide_debris_m" in layers else None
         self.bed = terrain + debris if debris is not None else terrain.copy()
-        self.site = locate_dam_site(terrain, debris, self.dam.row, self.dam.col, grid.cell_size_m)
+        reach = self.dam.dam_length_m if math.isfinite(self.dam.dam_length_m) else None
+        self.site = locate_dam_site(
+            terrain, debris, self.dam.row, self.dam.col, grid.cell_size_m, max_reach_m=reach
+        )
         self.storage = lake_storage(
             self.bed, self.site.seed, self.site.basin, self.dam.crest_elevation_m, grid.cell_size_m
         )

@@ -389,13 +389,9 @@ class NewmarkLandslides(Process):
                 )
 
     def _trigger_id(self) -> int:
-        """The event that started this process (the earthquake), past its own process_started."""
-        if self.cause_id < 0:
-            return self.cause_id
-        ev = self.world.events[self.cause_id]
-        if ev.kind == "process_started" and ev.source == self.name and ev.cause_id >= 0:
-            return ev.cause_id
-        return self.cause_id
+        """The event that started this process (the earthquake), or its own cause if none."""
+        ev = self.trigger_event()
+        return self.cause_id if ev is None else ev.id
 
     def _magnitude(self, trigger: int) -> float | None:
         cfg: NewmarkLandslidesConfig = self.config  # type: ignore[assignment]
@@ -501,9 +497,19 @@ class NewmarkLandslides(Process):
         acc = layers["flow_accumulation_m2"].data
         spread = np.zeros(shape)
 
+        river_2d = river.reshape(shape)
+        self._washed_m3 = 0.0
+
         def spread_out(i: int) -> None:
+            # Debris that does not dam the river stays on its banks: the river keeps its channel
+            # open (it carries away what falls in), so only dams raise the channel bed.
             mask = deposit_footprint(shape, runs[i].deposit_cells, slides[i].width_m, dx)
-            spread[mask] += slides[i].volume_m3 * cfg.bulking_factor / (np.count_nonzero(mask) * dx * dx)
+            on_land = mask & ~river_2d
+            v = slides[i].volume_m3 * cfg.bulking_factor
+            if on_land.any():
+                spread[on_land] += v / (np.count_nonzero(on_land) * dx * dx)
+            else:
+                self._washed_m3 += v
 
         sites: dict[int, list[int]] = {}
         for i, (slide, run) in enumerate(zip(slides, runs, strict=True)):
@@ -563,6 +569,9 @@ class NewmarkLandslides(Process):
         w.report_kpi("landslide_count", len(self._rows), "1", "slides (8-connected groups of failed cells)")
         w.report_kpi("landslide_volume_m3", table[:, 3].sum(), "m3", "source volume of all slides, in place")
         w.report_kpi("landslide_deposit_volume_m3", float(debris.sum()) * area, "m3", "debris deposited")
+        w.report_kpi(
+            "landslide_debris_washed_m3", self._washed_m3, "m3", "debris that fell wholly into the river"
+        )
         dams = sum(1 for e in w.events if e.kind == "landslide_dam" and e.source == self.name)
         w.report_kpi("landslide_dam_count", dams, "1", "landslide dams formed (debris of one or more slides)")
         w.report_kpi("landslide_max_debris_m", float(debris.max()), "m", "thickest deposit")

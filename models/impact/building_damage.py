@@ -377,10 +377,8 @@ class BuildingDamage(Process):
 
     def _earthquake_id(self) -> int:
         """The event that caused this run of the model, skipping ``process_started`` links."""
-        i = self.cause_id
-        while i >= 0 and self.world.events[i].kind == "process_started":
-            i = self.world.events[i].cause_id
-        return i if i >= 0 else self.cause_id
+        ev = self.trigger_event()
+        return self.cause_id if ev is None else ev.id
 
     # -- life cycle -----------------------------------------------------------------------------
     def start(self, t_s: float) -> None:

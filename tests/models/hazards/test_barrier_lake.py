@@ -503,3 +503,16 @@ def test_dam_data_validation():
     with pytest.raises(ValueError, match="numbers"):
         Dam.from_event_data({"row": 1, "col": 0, "crest_elevation_m": "high", "dam_height_m": 1.0}, (3, 3))
     assert BreachParameters(10.0, 4.0, 1.0, 1.0, 0.0, 1.0, 1.0).depth_m == 6.0
+
+
+def test_debris_lining_the_river_does_not_hide_the_lake_behind_the_dam():
+    # A V draining east with a dam at column 4 and thin debris lining the whole river row:
+    # the deposit patch then runs from edge to edge, and only the dam's own reach holds water.
+    z = np.add.outer(np.abs(np.arange(5.0) - 2), 10.0 - np.arange(8.0))
+    debris = np.zeros_like(z)
+    debris[2, :] = 0.2
+    debris[:, 4] = 5.0
+    lined = locate_dam_site(z, debris, 2, 4, 10.0)
+    assert lined.seed[1] == 0 and lined.outlet[1] == 7  # walked off through the lining
+    site = locate_dam_site(z, debris, 2, 4, 10.0, max_reach_m=10.0)
+    assert site.seed == (2, 2) and site.outlet == (2, 6)  # the first cells beyond 10 m of the dam
