@@ -96,10 +96,26 @@ def _draw_map(
     if levels:
         cs = ax.contour(x, y, data, levels=levels, colors="tab:blue", linewidths=0.9)
         ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=7)
-    placed = [e for e in events if math.isfinite(e.x_m) and e.kind != "process_started"]
-    for e in placed[:20]:
-        ax.plot(e.x_m, e.y_m, marker="*", color="tab:blue", markersize=10, markeredgecolor="k")
-        ax.annotate(e.kind, (e.x_m, e.y_m), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    # Events inside the map: a star each, the kind written once (the first of each kind), so
+    # that hundreds of landslides stay legible; the axes keep to the grid.
+    x_lo, x_hi, y_lo, y_hi = extent
+    placed = [
+        e for e in events if e.kind != "process_started" and x_lo <= e.x_m <= x_hi and y_lo <= e.y_m <= y_hi
+    ]
+    named: set[str] = set()
+    per_kind: dict[str, int] = {}
+    for e in placed:
+        per_kind[e.kind] = per_kind.get(e.kind, 0) + 1
+    for e in placed[:2000]:
+        if per_kind[e.kind] > 10:  # many of a kind (landslides, road closures): small dots
+            ax.plot(e.x_m, e.y_m, marker=".", color="tab:blue", markersize=3, alpha=0.6)
+        else:
+            ax.plot(e.x_m, e.y_m, marker="*", color="tab:blue", markersize=9, markeredgecolor="k", mew=0.5)
+        if e.kind not in named:
+            named.add(e.kind)
+            ax.annotate(e.kind, (e.x_m, e.y_m), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
