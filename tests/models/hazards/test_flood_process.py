@@ -25,7 +25,10 @@ def _write_layers(tmp_path, *, reservoir=True, manning=False):
         np.save(tmp_path / "manning.npy", np.full((NY, NX), 0.02))
 
 
-def dam_break_text(flood_keys: str = 'theta = 0.7\nmanning_n = 0.0\nopen_boundaries = ["east"]') -> str:
+LOCAL_INERTIAL = 'advection = false\ntheta = 0.7\nmanning_n = 0.0\nopen_boundaries = ["east"]'
+
+
+def dam_break_text(flood_keys: str = LOCAL_INERTIAL) -> str:
     return f"""
 [scenario]
 name = "flood test"
@@ -125,7 +128,7 @@ def test_results_file_keeps_nan_arrival_and_contours(dam_break_output, tmp_path)
 
 def test_fixed_coupling_step_sub_steps_to_the_same_flood(tmp_path, dam_break_output):
     _write_layers(tmp_path)
-    text = dam_break_text('theta = 0.7\nmanning_n = 0.0\nopen_boundaries = ["east"]\ndt_s = 10.0')
+    text = dam_break_text(LOCAL_INERTIAL + "\ndt_s = 10.0")
     out = Simulation(Scenario.from_text(text, base_dir=tmp_path), seed=1).run()
     assert out.process_steps < dam_break_output.process_steps / 3  # 12 flood calls instead of 65
     assert out.kpis["flood_mass_balance_rel_error"].value < 1e-6
@@ -205,6 +208,10 @@ def test_chain_started_flood_counts_hydrograph_time_from_its_start(tmp_path):
         ),
         ("initial_depth_m = 1.0", r"initial_depth_m: a \"initial_depth_m\" field is provided"),
         ("cfl_alpha = 1.5", "cfl_alpha"),
+        (
+            "theta = 0.7",
+            r"hazards\[0\]\.theta: weights the local-inertial momentum only; set advection = false",
+        ),
     ],
 )
 def test_bad_keys_are_one_clear_error(tmp_path, keys, match):
@@ -226,4 +233,5 @@ def test_field_table_documents_reads_and_writes():
     table = LocalInertialFlood.field_table()
     assert "| reads | `terrain_m` | m |" in table
     assert "| writes | `water_depth_m` | m |" in table
-    assert {f.name for f in LocalInertialFlood.reads if f.optional} == {"manning_n", "initial_depth_m"}
+    optional = {f.name for f in LocalInertialFlood.reads if f.optional}
+    assert optional == {"manning_n", "initial_depth_m", "landslide_debris_m"}
