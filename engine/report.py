@@ -280,6 +280,10 @@ def draw_event_graph(events: list[Event], path: Path) -> str:
     return _save(fig, path)
 
 
+def _cause_cell(cause_id: int, events: list[Event]) -> str:
+    return "scenario" if cause_id < 0 else f"{cause_id} ({events[cause_id].kind})"
+
+
 def _graph_label(e: Event, n: int, scale: float, unit: str) -> str:
     kind = e.kind.replace("_", " ")
     if n > 1:
@@ -390,6 +394,7 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
     rows = [(k.description or k.name, _fmt(k.value), k.units) for k in kpis.values()]
     if rows:
         figures.append(("KPIs", draw_kpi_table(rows, out / "kpis.png", res.scenario_name)))
+    shown, parent, count = graph_nodes(events)
     lines = [
         f"# {res.scenario_name}",
         "",
@@ -403,12 +408,15 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
         "",
         "## Event chain",
         "",
+        "Engine `process_started` links are left out and sibling events of one kind with one",
+        "cause are counted on one row (the full log is in the results file's `/events`).",
+        "",
         "| id | time (s) | event | source | cause |",
         "|---:|---:|---|---|---|",
         *[
-            f"| {e.id} | {e.time_s:g} | {e.kind} | {e.source} | "
-            f"{'scenario' if e.cause_id < 0 else f'{e.cause_id} ({events[e.cause_id].kind})'} |"
-            for e in events[:200]
+            f"| {e.id} | {e.time_s:g} | {e.kind}{f' ×{count[e.id]}' if count[e.id] > 1 else ''} | "
+            f"{e.source} | {_cause_cell(parent[e.id], events)} |"
+            for e in shown[:200]
         ],
         "",
         "## Figures",
@@ -430,13 +438,17 @@ def _ensemble_report(res: Results, out: Path) -> Path:
             k: (s[k][()], str(s[k].attrs["units"]), str(s[k].attrs["long_name"])) for k in s if k != "replica"
         }
         n = int(s["replica"].shape[0])
-        map_names = list(f[f"replicas/r{res.replica_ids[0]:05d}/maps"]) if res.replica_ids else []
-        map_names = [m for m in map_names if m not in ("x", "y")]
+        # A map exists only in replicas where its process ran (no dam, no flood map).
+        map_names: list[str] = []
+        for i in res.replica_ids:
+            map_names += [m for m in f[f"replicas/r{i:05d}/maps"] if m not in ("x", "y", *map_names)]
         x, y = res.coords()
         means = {}
         for m in map_names:
             acc = hits = None
             for i in res.replica_ids:
+                if m not in f[f"replicas/r{i:05d}/maps"]:
+                    continue
                 d = f[f"replicas/r{i:05d}/maps/{m}"]
                 v = d[()].astype(np.float64)
                 ok = np.isfinite(v)
@@ -460,7 +472,7 @@ def _ensemble_report(res: Results, out: Path) -> Path:
     figures.append(("KPI distributions", _save(fig, out / "kpi_distributions.png")))
     for m, (data, units) in means.items():
         fig, ax = plt.subplots(figsize=(7, 5))
-        _draw_map(ax, data, x, y, f"{m} (mean of {n} replicas)", units, [])
+        _draw_map(ax, data, x, y, f"{m} (mean where it happened, {n} replicas)", units, [])
         figures.append((f"mean {m}", _save(fig, out / f"mean_map_{m}.png")))
     table = []
     for k, (vals, units, desc) in kpis.items():

@@ -77,7 +77,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numba
 import numpy as np
@@ -738,6 +738,32 @@ HYDROGRAPH_KEYS = ("hydrograph_t_s", "hydrograph_q_m3_s")
 _ARRIVAL_LEVELS_S = (60.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0)
 
 
+def arrival_near(arrival_time_s: np.ndarray, grid: Any, facility: Any, radius_m: float) -> float:
+    """Earliest arrival time in the cells within ``radius_m`` of a facility (its own cell at least).
+
+    Parameters
+    ----------
+    arrival_time_s
+        ``(ny, nx)`` arrival times, NaN where the water never arrived.
+    grid
+        The :class:`engine.grid.Grid` the times live on.
+    facility
+        Anything with ``x_m`` and ``y_m``.
+    radius_m
+        Search radius around the facility.
+
+    Returns
+    -------
+    float
+        The earliest time, NaN if the flood arrived nowhere in reach.
+    """
+    near = np.hypot(grid.x_m[None, :] - facility.x_m, grid.y_m[:, None] - facility.y_m) <= radius_m
+    near[grid.index_of(facility.x_m, facility.y_m)] = True
+    times = arrival_time_s[near]
+    times = times[np.isfinite(times)]
+    return float(times.min()) if times.size else math.nan
+
+
 class Inflow(BaseModel):
     """``inflows = [{ x_m, y_m, hydrograph = [[t_s, q_m3_s], ...] }]``: a point inflow."""
 
@@ -815,6 +841,13 @@ class FloodConfig(ProcessConfig):
     min_flow_depth_m: float = Field(1e-3, gt=0, le=0.1, description="faces shallower carry no flow")
     arrival_depth_m: float = Field(0.05, gt=0, description="depth that marks the flood's arrival")
     flooded_depth_m: float = Field(0.1, gt=0, description="depth that counts a cell as flooded")
+    arrival_at: list[str] = Field(
+        default_factory=list,
+        description="facilities whose flood arrival time is a KPI (flood_arrival_<name>_s; NaN: never)",
+    )
+    arrival_radius_m: float = Field(
+        250.0, ge=0, description="the earliest arrival within this distance of a facility counts"
+    )
 
     @field_validator("theta")
     @classmethod
@@ -877,6 +910,15 @@ class LocalInertialFlood(Process):
     @classmethod
     def check(cls, config: FloodConfig, scenario, key: str) -> None:
         """Inflows inside the grid; manning_n, initial_depth_m given one way only; a cause's hydrograph."""
+        known = {f.name for f in scenario.facilities}
+        for p in scenario.processes:
+            known.update(getattr(p.cls, "FACILITY_NAMES", ()))
+        for i, name in enumerate(config.arrival_at):
+            if name not in known:
+                raise ScenarioError(
+                    f'no facility "{name}"; name one of {sorted(known)} or add it under [[facilities]]',
+                    key=f"{key}.arrival_at[{i}]",
+                )
         for i, f in enumerate(config.inflows):
             if not scenario.grid_contains(f.x_m, f.y_m):
                 raise ScenarioError(
@@ -1005,3 +1047,15 @@ class LocalInertialFlood(Process):
         w.report_kpi("flood_inflow_volume_m3", s.inflow_volume_m3, "m3", "water added by inflow hydrographs")
         w.report_kpi("flood_outflow_volume_m3", s.outflow_volume_m3, "m3", "water lost through open sides")
         w.report_kpi("flood_max_depth_m", float(s.max_depth_m.max()), "m", "largest depth anywhere")
+        arrival = s.arrival_time_s + self.t_start_s
+        for name in cfg.arrival_at:
+            if name not in w.facilities:
+                raise RuntimeError(f'{self.name}: arrival_at names "{name}", which no model or entry created')
+            t_arr = arrival_near(arrival, w.grid, w.facilities[name], cfg.arrival_radius_m)
+            w.report_kpi(
+                f"flood_arrival_{name}_s",
+                t_arr,
+                "s",
+                f"run time when the flood (> {cfg.arrival_depth_m} m) first came within "
+                f"{cfg.arrival_radius_m:g} m of {name} (NaN: never)",
+            )

@@ -183,3 +183,38 @@ def test_an_event_from_another_process_without_a_hydrograph_stops_the_run_with_o
     )
     with pytest.raises(ScenarioError, match=r"point \(nan, nan\) is not inside the grid"):
         sim.run()
+
+
+FACILITIES = """
+[[facilities]]
+name = "school"
+kind = "school"
+x_m = {x}
+y_m = 50.0
+"""
+
+
+def test_arrival_at_a_facility_is_the_earliest_arrival_within_the_radius(valley_floor):
+    keys = 'arrival_at = ["school"]\narrival_radius_m = 12.0'
+    text = chain_text(flood_keys=keys) + FACILITIES.format(x=27.5)
+    out = run(text, valley_floor)
+    arrival = out.maps["flood_arrival_time_s"].data
+    x = (np.arange(NX) + 0.5) * DX
+    y = (np.arange(NY) + 0.5) * DX
+    near = np.hypot(x[None, :] - 27.5, y[:, None] - 50.0) <= 12.0
+    expected = np.nanmin(np.where(near, arrival, np.nan))
+    assert math.isfinite(expected) and expected > 40.0
+    assert out.kpis["flood_arrival_school_s"].value == expected
+    # Beyond the water's reach the KPI is NaN ("never"), not an error.
+    far = run(
+        chain_text(flood_keys='arrival_at = ["school"]\narrival_radius_m = 0.0') + FACILITIES.format(x=117.5),
+        valley_floor,
+    )
+    assert math.isnan(far.kpis["flood_arrival_school_s"].value) == bool(
+        np.isnan(far.maps["flood_arrival_time_s"].data[10, 23])
+    )
+
+
+def test_arrival_at_an_unknown_facility_names_the_key(valley_floor):
+    with pytest.raises(ScenarioError, match=r"hazards\[0\]\.arrival_at\[0\]: no facility \"town\""):
+        Scenario.from_text(chain_text(flood_keys='arrival_at = ["town"]'), base_dir=valley_floor)
