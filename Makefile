@@ -13,8 +13,8 @@
 VENV     ?= .venv
 PY       := $(VENV)/bin/python
 STAMP    := $(VENV)/.installed
-FLAGSHIP := scenarios/chlorine_release_town.toml
-RESULTS  := results/chlorine_release_town
+FLAGSHIP := scenarios/valley_earthquake_chain.toml
+RESULTS  := results/valley_earthquake_chain
 
 .PHONY: setup demo test lint bench clean
 

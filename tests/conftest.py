@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 SMALL = TEST_SCENARIOS / "valid" / "small_chlorine.toml"
-FLAGSHIP = SCENARIOS / "chlorine_release_town.toml"
+FLAGSHIP = SCENARIOS / "valley_earthquake_chain.toml"
+CHLORINE = SCENARIOS / "chlorine_release_town.toml"
 
 
 def small_text(**replace: str) -> str:

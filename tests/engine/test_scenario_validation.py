@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine import Scenario, ScenarioError
-from tests.conftest import FLAGSHIP, SMALL, TEST_SCENARIOS, hazchain, small_text
+from tests.conftest import CHLORINE, FLAGSHIP, SMALL, TEST_SCENARIOS, hazchain, small_text
 
 BROKEN = sorted((TEST_SCENARIOS / "broken").glob("*.toml"))
 
@@ -58,9 +58,9 @@ def test_cli_run_on_a_broken_file_exits_1_and_creates_no_output(tmp_path):
 
 
 def test_valid_files_validate(tmp_path):
-    res = hazchain("validate", str(FLAGSHIP), str(SMALL))
+    res = hazchain("validate", str(FLAGSHIP), str(CHLORINE), str(SMALL))
     assert res.returncode == 0, res.stderr
-    assert res.stdout.count(": ok") == 2
+    assert res.stdout.count(": ok") == 3
 
 
 def test_did_you_mean_for_keys_sections_and_models():
