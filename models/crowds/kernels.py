@@ -1,0 +1,864 @@
+"""Pedestrian dynamics kernels: a cell list and two operational models behind one step.
+
+One step of length ``Δt`` for every pedestrian on the floor (waiting, walking, incapacitated,
+dead; evacuated pedestrians have left it):
+
+1. **Cell list** (serial, O(N)): waiting pedestrians whose reaction time has come start
+   walking; everybody on the floor is counting-sorted into square cells of side
+   ``>= cutoff_m``, in row order and, inside a cell, by sub-column (``SUBCOLUMNS`` per cell);
+   positions and radii (and velocities, for the social force model) are copied in that order.
+   The part of a row of cells that lies within the cut-off in x is then one contiguous slice.
+2. **Velocities and moves** (one loop over pedestrians, serial or ``prange``): a walking
+   pedestrian's neighbours within ``cutoff_m`` of the 3 × 3 cells around it, minus those hidden
+   behind a wall segment (as JuPedSim does), are copied into a small buffer, and its new
+   velocity is computed from the copies of step 1 only: a Jacobi step, every new velocity from
+   the old state, whatever the order or the thread count. It then moves by ``v Δt``. Waiting,
+   incapacitated and dead pedestrians stand still and remain obstacles.
+3. **No wall crossing**: a move whose path touches a wall segment, or that ends closer than
+   ``WALL_SKIN_M`` to one, is replaced by its component along that wall (sliding); if the slide
+   is blocked too, the pedestrian stays. Its velocity becomes the move actually made. Centres
+   therefore never cross a wall, whatever the model's forces.
+4. **Exits**: a pedestrian whose move touches an exit segment, or who ends inside an exit
+   region (an axis-aligned box), is evacuated at the end of the step and leaves the floor.
+
+**Collision-free speed model** (``model="csm"``; Tordeux, Chraibi & Seyfried 2016, as JuPedSim
+1.4.2 implements it, ``libsimulator/src/CollisionFreeSpeedModel.cpp``)::
+
+    e_i = N( e0_i + Σ_j −a exp((l_ij − d_ij)/D) u_ij + Σ_w −a_w exp((r_i − d_iw)/D_w) u_iw )
+    v_i = min(v0_i, max(0, s_i / T_i)) e_i,     s_i = min_j (d_ij − l_ij)
+
+``u_ij`` is the unit vector from ``i`` to ``j`` (to the nearest point of wall ``w``),
+``l_ij = r_i + r_j``, ``N`` normalises (a zero vector falls back to ``e0``), and the spacing
+``s_i`` runs over neighbours ahead (``e_i · (x_j − x_i) >= 0``) inside the corridor of half
+width ``l_ij`` about ``e_i``. Defaults (JuPedSim 1.4.2): ``a = 8``, ``D = 0.1 m``, ``a_w = 5``,
+``D_w = 0.02 m``, cut-off 3 m; agents ``T = 1 s``, ``v0 = 1.2 m/s``, ``r = 0.2 m``. The
+discrete model is collision-free for ``Δt <= min(T/2, l (√2 − 1)/(√2 v0))`` (0.072 s for the
+defaults; pedestriandynamics.org, CSM page).
+
+**Social force model** (``model="sfm"``; driving term of Helbing & Molnár 1995, body force and
+sliding friction of Helbing, Farkas & Vicsek 2000, eqs. 1-3)::
+
+    m dv_i/dt = m (v0_i e0_i − v_i)/τ_i + Σ_j f_ij + Σ_w f_iw
+    f_ij = [A exp((r_ij − d_ij)/B) + k g(r_ij − d_ij)] n_ij + κ g(r_ij − d_ij) Δv^t_ji t_ij
+    f_iw = [A exp((r_i − d_iw)/B) + k g(r_i − d_iw)] n_iw − κ g(r_i − d_iw) (v_i · t_iw) t_iw
+
+with ``g(x) = max(x, 0)``, ``n_ij`` the unit vector from ``j`` to ``i`` (from the wall's
+nearest point to ``i``), ``t = (−n_y, n_x)`` and ``Δv^t_ji = (v_j − v_i) · t_ij``, integrated
+as ``v ← v + a Δt``, ``x ← x + v Δt`` (as JuPedSim does), except that the sliding friction is
+taken at the new velocity (see :func:`_sfm_velocity`). Unlike JuPedSim's social force model,
+neighbours hidden behind a wall exert no force, and wall friction brakes (HFV's sign; the
+``SocialForceModel.cpp`` read adds it with a plus sign). HFV 2000 values: ``m = 80 kg``,
+``τ = 0.5 s``, ``A = 2000 N``, ``B = 0.08 m``, ``k = 1.2e5 kg s⁻²``, ``κ = 2.4e5 kg m⁻¹ s⁻¹``,
+radii 0.25-0.35 m (as pedestriandynamics.org's SFM page, which follows HFV 2000, lists them;
+the paper itself was not read).
+
+Speed: the exponentials go through :func:`fast_exp`, which LLVM vectorises (the library
+``exp`` is a call that stops the vectoriser), and the neighbour sums run over contiguous
+buffers with reassociation allowed; sums therefore differ from a plain loop in the last bits.
+``benchmarks/crowd_vs_jupedsim.py`` compares the step with JuPedSim 1.4.2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numba
+import numpy as np
+from numba import types
+from numba.extending import intrinsic
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.crowds.agents import EVACUATED, WAITING, WALKING, Pedestrians
+
+__all__ = [
+    "MODELS",
+    "SUBCOLUMNS",
+    "WALL_SKIN_M",
+    "CsmParameters",
+    "DirectionRaster",
+    "PedestrianStepper",
+    "SfmParameters",
+    "advance_pedestrians",
+    "advance_pedestrians_parallel",
+    "build_wall_cells",
+    "fast_exp",
+    "segments_touch",
+]
+
+MODELS = {"csm": 0, "sfm": 1}
+#: Closest a pedestrian's centre may come to a wall segment (a numerical skin, not a body size).
+WALL_SKIN_M = 1e-6
+#: Inside a cell, pedestrians are ordered by sub-column (this many per cell).
+SUBCOLUMNS = 8
+#: Most sort keys (cells × sub-columns); larger floors get larger cells.
+MAX_KEYS = 16_000_000
+#: The parallel loop runs over this many blocks of pedestrians (each with its own buffers).
+N_BLOCKS = 64
+
+
+class CsmParameters(BaseModel):
+    """Collision-free speed model constants (JuPedSim 1.4.2 defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strength_neighbour_repulsion: float = Field(8.0, ge=0, description="a: neighbour repulsion strength")
+    range_neighbour_repulsion_m: float = Field(0.1, gt=0, description="D: neighbour repulsion range")
+    strength_wall_repulsion: float = Field(5.0, ge=0, description="a_w: wall repulsion strength")
+    range_wall_repulsion_m: float = Field(0.02, gt=0, description="D_w: wall repulsion range")
+    cutoff_m: float = Field(3.0, gt=0, description="neighbours farther than this are ignored")
+
+    def vector(self) -> np.ndarray:
+        """The constants in the order the kernel reads them."""
+        a, d = self.strength_neighbour_repulsion, self.range_neighbour_repulsion_m
+        return np.array([self.cutoff_m, a, d, self.strength_wall_repulsion, self.range_wall_repulsion_m, 0.0])
+
+
+class SfmParameters(BaseModel):
+    """Social force model constants (Helbing, Farkas & Vicsek 2000)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mass_kg: float = Field(80.0, gt=0, description="m: body mass")
+    social_strength_n: float = Field(2000.0, ge=0, description="A: social repulsion strength")
+    social_range_m: float = Field(0.08, gt=0, description="B: social repulsion range")
+    body_stiffness_kg_s2: float = Field(1.2e5, ge=0, description="k: body compression coefficient")
+    friction_kg_m_s: float = Field(2.4e5, ge=0, description="κ: sliding friction coefficient")
+    cutoff_m: float = Field(3.0, gt=0, description="neighbours farther than this are ignored")
+
+    def vector(self) -> np.ndarray:
+        """The constants in the order the kernel reads them."""
+        a, b, k, kappa = (
+            self.social_strength_n,
+            self.social_range_m,
+            self.body_stiffness_kg_s2,
+            self.friction_kg_m_s,
+        )
+        return np.array([self.cutoff_m, self.mass_kg, a, b, k, kappa])
+
+
+@dataclass
+class DirectionRaster:
+    """Desired walking direction on a raster, one ``(ny, nx)`` layer per target.
+
+    Values sit at cell centres: cell ``(j, i)`` covers ``[origin_x_m + i·cell_m, … + cell_m) ×
+    [origin_y_m + j·cell_m, …)`` (as :class:`engine.grid.Grid`). It is sampled bilinearly
+    between centres (clamped at the edges; NaN corners are left out of the weights) and
+    normalised; a pedestrian where no corner is finite, or the vector is zero, has no desired
+    direction (it stands still in the collision-free speed model, brakes in the social force
+    model). ``ux``/``uy`` may be ``(ny, nx)`` (one target) or ``(n_targets, ny, nx)``.
+    """
+
+    ux: np.ndarray
+    uy: np.ndarray
+    origin_x_m: float
+    origin_y_m: float
+    cell_m: float
+
+    def __post_init__(self) -> None:
+        ux = np.asarray(self.ux, dtype=np.float64)
+        uy = np.asarray(self.uy, dtype=np.float64)
+        if ux.ndim == 2:
+            ux, uy = ux[None], uy[None]
+        if ux.ndim != 3 or ux.shape != uy.shape or min(ux.shape) < 1:
+            raise ValueError(f"ux and uy must share a (ny, nx) or (n_targets, ny, nx) shape, got {ux.shape}")
+        if not self.cell_m > 0:
+            raise ValueError(f"cell_m must be > 0, got {self.cell_m}")
+        self.ux, self.uy = np.ascontiguousarray(ux), np.ascontiguousarray(uy)
+
+    @classmethod
+    def of(cls, field) -> DirectionRaster:
+        """The raster of any object with ``ux``, ``uy``, ``origin_x_m``, ``origin_y_m``, ``cell_m``.
+
+        For example a :class:`models.crowds.routing.DirectionField` (its off-area zeros drop
+        out of the bilinear sample, as in :func:`models.crowds.routing.sample_direction`).
+        """
+        if isinstance(field, cls):
+            return field
+        return cls(field.ux, field.uy, field.origin_x_m, field.origin_y_m, field.cell_m)
+
+    @classmethod
+    def towards_point(
+        cls, target_xy: tuple[float, float], box_m: tuple[float, float, float, float], cell_m: float
+    ) -> DirectionRaster:
+        """Unit vectors towards one point on a raster covering ``box_m`` (a stand-in for routing).
+
+        Examples
+        --------
+        >>> f = DirectionRaster.towards_point((10.0, 0.25), (0.0, 0.0, 4.0, 1.0), 0.5)
+        >>> f.ux.shape, float(f.ux[0, 0, 0]), float(f.uy[0, 1, 0]) < 0
+        ((1, 2, 8), 1.0, True)
+        """
+        x0, y0, x1, y1 = box_m
+        nx, ny = math.ceil((x1 - x0) / cell_m), math.ceil((y1 - y0) / cell_m)
+        yc, xc = np.mgrid[0:ny, 0:nx] * cell_m
+        dx, dy = target_xy[0] - (x0 + xc + cell_m / 2), target_xy[1] - (y0 + yc + cell_m / 2)
+        norm = np.hypot(dx, dy)
+        norm[norm == 0] = 1.0
+        return cls(dx / norm, dy / norm, x0, y0, cell_m)
+
+
+# --- vectorisable exponential -----------------------------------------------------------------
+
+#: Reassociation lets LLVM vectorise the sums over neighbours; no ``nnan``/``ninf``, so NaN and
+#: infinity keep their meaning (the sums' order, hence their last bits, may change).
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody & Waite 1980), fdlibm's constants
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))
+
+
+@intrinsic
+def _float_from_bits(typingctx, bits):  # pragma: no cover - compiled
+    """Reinterpret the 64 bits of an ``int64`` as a ``float64`` (an LLVM bitcast)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def fast_exp(x):  # pragma: no cover - compiled
+    """``exp(x)`` within about 1 ulp for ``|x| <= 700`` (clamped outside), in a form LLVM vectorises.
+
+    ``x = n ln 2 + r`` with ``|r| <= ln(2)/2`` (Cody & Waite reduction), ``e^r`` by its Taylor
+    polynomial of degree 13 (truncation error below 1e-17), ``2^n`` written into the exponent
+    bits.
+    """
+    x = min(max(x, -700.0), 700.0)
+    n = math.floor(x * _LOG2E + 0.5)
+    r = (x - n * _LN2_HI) - n * _LN2_LO
+    c = _EXP_TAYLOR
+    p = c[13]
+    for j in range(12, -1, -1):
+        p = p * r + c[j]
+    return p * _float_from_bits((np.int64(n) + 1023) << 52)
+
+
+# --- geometry -------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _orient(ax, ay, bx, by, cx, cy):  # pragma: no cover - compiled
+    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _on_box(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
+    return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def segments_touch(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
+    """True if segments AB and CD share a point (touching counts), by orientation signs."""
+    o1 = _orient(cx, cy, dx, dy, ax, ay)
+    o2 = _orient(cx, cy, dx, dy, bx, by)
+    o3 = _orient(ax, ay, bx, by, cx, cy)
+    o4 = _orient(ax, ay, bx, by, dx, dy)
+    if ((o1 > 0 and o2 < 0) or (o1 < 0 and o2 > 0)) and ((o3 > 0 and o4 < 0) or (o3 < 0 and o4 > 0)):
+        return True
+    return (
+        (o1 == 0 and _on_box(cx, cy, dx, dy, ax, ay))
+        or (o2 == 0 and _on_box(cx, cy, dx, dy, bx, by))
+        or (o3 == 0 and _on_box(ax, ay, bx, by, cx, cy))
+        or (o4 == 0 and _on_box(ax, ay, bx, by, dx, dy))
+    )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _nearest_on_segment(walls, w, px, py):  # pragma: no cover - compiled
+    x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
+    sx, sy = x1 - x0, y1 - y0
+    ll = sx * sx + sy * sy
+    u = 0.0 if ll == 0.0 else min(1.0, max(0.0, ((px - x0) * sx + (py - y0) * sy) / ll))
+    return x0 + u * sx, y0 + u * sy
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _blocking_wall(ax, ay, bx, by, walls, wall_idx, lo, hi):  # pragma: no cover - compiled
+    """First wall (in list order) that the move A→B touches or ends within the skin of; -1 if none."""
+    for q in range(lo, hi):
+        w = wall_idx[q]
+        if segments_touch(ax, ay, bx, by, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]):
+            return w
+        px, py = _nearest_on_segment(walls, w, bx, by)
+        if (px - bx) ** 2 + (py - by) ** 2 < WALL_SKIN_M * WALL_SKIN_M:
+            return w
+    return -1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _segment_meets_box(x0, y0, x1, y1, bx0, by0, bx1, by1):  # pragma: no cover - compiled
+    """Whether the segment meets the closed box (Liang-Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = x1 - x0, y1 - y0
+    for p, q in ((-dx, x0 - bx0), (dx, bx1 - x0), (-dy, y0 - by0), (dy, by1 - y0)):
+        if p == 0.0:
+            if q < 0.0:
+                return False
+        else:
+            r = q / p
+            if p < 0.0:
+                t0 = max(t0, r)
+            else:
+                t1 = min(t1, r)
+            if t0 > t1:
+                return False
+    return True
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _clamped_index(v, origin, width, n):  # pragma: no cover - compiled
+    return min(max(math.floor((v - origin) / width), 0), n - 1)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def build_wall_cells(walls, gx0, gy0, cell, gnx, gny, reach):  # pragma: no cover - compiled
+    """Per cell, the walls that meet the cell grown by ``reach`` on every side (CSR arrays).
+
+    Returns ``(start, idx)``: the walls of cell ``c = row * gnx + col`` are
+    ``idx[start[c]:start[c + 1]]``, in increasing wall order.
+    """
+    count = np.zeros(gnx * gny + 1, np.int32)
+    idx = np.empty(0, np.int32)
+    for sweep in range(2):  # count, then fill
+        for w in range(walls.shape[0]):
+            x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
+            c0 = _clamped_index(min(x0, x1) - reach, gx0, cell, gnx)
+            c1 = _clamped_index(max(x0, x1) + reach, gx0, cell, gnx)
+            r0 = _clamped_index(min(y0, y1) - reach, gy0, cell, gny)
+            r1 = _clamped_index(max(y0, y1) + reach, gy0, cell, gny)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    bx0, by0 = gx0 + c * cell - reach, gy0 + r * cell - reach
+                    side = cell + 2 * reach
+                    if _segment_meets_box(x0, y0, x1, y1, bx0, by0, bx0 + side, by0 + side):
+                        k = r * gnx + c
+                        if sweep == 1:
+                            idx[count[k]] = w
+                        count[k] += 1
+        if sweep == 0:  # counts -> starts (exclusive prefix sum)
+            total = 0
+            for k in range(gnx * gny + 1):
+                total, count[k] = total + count[k], total
+            idx = np.empty(total, np.int32)
+        else:  # the fill advanced every start to the next cell's: shift back
+            for k in range(gnx * gny, 0, -1):
+                count[k] = count[k - 1]
+            count[0] = 0
+    return count, idx
+
+
+# --- desired direction ------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _desired_direction(ux, uy, t, x, y, ox, oy, h):  # pragma: no cover - compiled
+    """Bilinear sample of layer ``t`` at ``(x, y)``, normalised; ``(0, 0)`` where undefined."""
+    ny, nx = ux.shape[1], ux.shape[2]
+    fx = min(max((x - ox) / h - 0.5, 0.0), nx - 1.0)
+    fy = min(max((y - oy) / h - 0.5, 0.0), ny - 1.0)
+    i0, j0 = int(fx), int(fy)
+    i1, j1 = min(i0 + 1, nx - 1), min(j0 + 1, ny - 1)
+    wx, wy = fx - i0, fy - j0
+    ex = ey = 0.0
+    for j, w_y in ((j0, 1.0 - wy), (j1, wy)):
+        for i, w_x in ((i0, 1.0 - wx), (i1, wx)):
+            a, b = ux[t, j, i], uy[t, j, i]
+            if w_x * w_y > 0.0 and math.isfinite(a) and math.isfinite(b):
+                ex += w_x * w_y * a
+                ey += w_x * w_y * b
+    norm = math.sqrt(ex * ex + ey * ey)
+    if norm == 0.0:
+        return 0.0, 0.0
+    return ex / norm, ey / norm
+
+
+# --- cell list --------------------------------------------------------------------------------
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _sort_into_cells(agents, scratch, grid, t, with_velocity):  # pragma: no cover - compiled
+    """Start waiting pedestrians whose time has come, counting-sort the floor into cells.
+
+    The key is ``row · n_cols + sub-column``, sub-columns numbered across the whole row
+    (``SUBCOLUMNS`` per cell). Returns the number of pedestrians on the floor and the most
+    under one key.
+    """
+    x, y, vx, vy, radius, _, _, reaction, state, _, _ = agents
+    key_of, key_start, order, sx, sy, sr, svx, svy = scratch
+    gx0, gy0, cell, gnx, gny = grid
+    n_cols = gnx * SUBCOLUMNS
+    key_start[:] = 0  # count of key c at c + 2, so that the scatter leaves the starts at c
+    most = 0
+    for i in range(x.shape[0]):
+        if state[i] == WAITING and reaction[i] <= t:
+            state[i] = WALKING
+        if state[i] == EVACUATED:
+            key_of[i] = -1
+            continue
+        c = _clamped_index(y[i], gy0, cell, gny) * n_cols + _clamped_index(
+            x[i], gx0, cell / SUBCOLUMNS, n_cols
+        )
+        key_of[i] = c
+        key_start[c + 2] += 1
+        most = max(most, key_start[c + 2])
+    for c in range(n_cols * gny):
+        key_start[c + 2] += key_start[c + 1]
+    for i in range(x.shape[0]):
+        c = key_of[i]
+        if c >= 0:
+            k = key_start[c + 1]
+            key_start[c + 1] = k + 1
+            order[k], sx[k], sy[k], sr[k] = i, x[i], y[i], radius[i]
+            if with_velocity:
+                svx[k], svy[k] = vx[i], vy[i]
+    return key_start[n_cols * gny], most
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _wall_cell(key, gnx):  # pragma: no cover - compiled
+    """The cell (index into the wall lists) of sort key ``key``."""
+    n_cols = gnx * SUBCOLUMNS
+    row = key // n_cols
+    return row * gnx + (key - row * n_cols) // SUBCOLUMNS
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _neighbour_capacity(most, grid, cutoff):  # pragma: no cover - compiled
+    """Most candidates one neighbour scan can meet: three rows of the sub-columns in its window."""
+    return 3 * (int(2.0 * cutoff / (grid[2] / SUBCOLUMNS)) + 2) * most + 1
+
+
+#: Rows of the neighbour buffer: offset to the neighbour, contact distance ``l = r_i + r_j``,
+#: distance (filled by the direction pass of the collision-free speed model).
+_DX, _DY, _L, _D = range(4)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _gather_neighbours(k, key_start, sx, sy, sr, grid, cutoff, nb, idx):  # pragma: no cover - compiled
+    """Copy the neighbours of sorted pedestrian ``k`` within the cut-off into ``nb`` and ``idx``.
+
+    Scans the 3 × 3 cells around ``k``, each row of cells only between ``x − cutoff`` and
+    ``x + cutoff`` (one contiguous slice). Every candidate is written and the count advances
+    only for those kept, so the loop has no data-dependent branch; the copies let the sums
+    over neighbours run as SIMD loops over contiguous rows. ``idx`` (sorted positions, which
+    the social force model needs for velocities) is filled only if it is not empty.
+    """
+    gx0, gy0, cell, gnx, gny = grid
+    n_cols, sub_w = gnx * SUBCOLUMNS, cell / SUBCOLUMNS
+    xi, yi, ri, cut2 = sx[k], sy[k], sr[k], cutoff * cutoff
+    c_lo = _clamped_index(xi - cutoff, gx0, sub_w, n_cols)
+    c_hi = _clamped_index(xi + cutoff, gx0, sub_w, n_cols) + 1
+    cy = _clamped_index(yi, gy0, cell, gny)
+    n, with_idx = 0, idx.shape[0] > 0
+    for row in range(max(cy - 1, 0), min(cy + 2, gny)):
+        for m in range(key_start[row * n_cols + c_lo], key_start[row * n_cols + c_hi]):
+            dx, dy = sx[m] - xi, sy[m] - yi
+            nb[_DX, n], nb[_DY, n], nb[_L, n] = dx, dy, ri + sr[m]
+            if with_idx:
+                idx[n] = m
+            n += (dx * dx + dy * dy <= cut2) & (m != k)
+    return n
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _walls_within(xi, yi, reach, walls, wall_idx, wlo, whi, near, side):  # pragma: no cover - compiled
+    """List the cell's walls within ``reach`` of the point, with the point's side of each."""
+    nw = 0
+    for q in range(wlo, whi):
+        w = wall_idx[q]
+        px, py = _nearest_on_segment(walls, w, xi, yi)
+        if (px - xi) ** 2 + (py - yi) ** 2 <= reach * reach:
+            near[nw] = w
+            side[nw] = _orient(walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], xi, yi)
+            nw += 1
+    return nw
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _drop_hidden(xi, yi, nb, idx, n, walls, near, side, nw):  # pragma: no cover - compiled
+    """Remove from ``nb``/``idx`` the neighbours whose sight line touches one of the listed walls."""
+    kept = 0
+    for j in range(n):
+        xj, yj = xi + nb[_DX, j], yi + nb[_DY, j]
+        visible = True
+        for q in range(nw):
+            w = near[q]
+            x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
+            if side[q] * _orient(x0, y0, x1, y1, xj, yj) > 0.0:
+                continue  # strictly on the same side of the wall's line: cannot cross it
+            if segments_touch(xi, yi, xj, yj, x0, y0, x1, y1):
+                visible = False
+                break
+        if visible:
+            nb[_DX, kept], nb[_DY, kept], nb[_L, kept] = nb[_DX, j], nb[_DY, j], nb[_L, j]
+            if idx.shape[0] > 0:
+                idx[kept] = idx[j]
+            kept += 1
+    return kept
+
+
+# --- operational models -----------------------------------------------------------------------
+
+_FAR = 1e300
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _csm_direction(nb, n, e0x, e0y, a, inv_range):  # pragma: no cover - compiled
+    """``e0 + Σ_j −a exp((l − d)/D) u_ij`` (not normalised); keeps each ``d`` in ``nb``. SIMD loop."""
+    dx_, dy_, l_, d_ = nb[_DX], nb[_DY], nb[_L], nb[_D]
+    rx, ry = e0x, e0y
+    for j in range(n):
+        d2 = dx_[j] * dx_[j] + dy_[j] * dy_[j]
+        d = math.sqrt(d2)
+        d_[j] = d
+        w = a * fast_exp((l_[j] - d) * inv_range) / d
+        w = w if d2 > 0.0 else 0.0
+        rx -= w * dx_[j]
+        ry -= w * dy_[j]
+    return rx, ry
+
+
+@numba.njit(cache=True, fastmath=FASTMATH | {"nnan"}, error_model="numpy")
+def _csm_spacing(nb, n, ex, ey):  # pragma: no cover - compiled
+    """Smallest ``d − l`` over neighbours ahead (``e·Δx >= 0``) in the corridor ``|e × Δx| <= l``."""
+    dx_, dy_, l_, d_ = nb[_DX], nb[_DY], nb[_L], nb[_D]
+    s = _FAR
+    for j in range(n):
+        dx, dy, l_ij = dx_[j], dy_[j], l_[j]
+        ahead = (ex * dx + ey * dy >= 0.0) & (abs(ex * dy - ey * dx) <= l_ij)
+        s = min(s, d_[j] - l_ij if ahead else _FAR)
+    return s
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _csm_velocity(xi, yi, ri, e0x, e0y, v0, gap_s, nb, n, walls, near, nw, params):  # pragma: no cover
+    """Collision-free speed model velocity from the visible neighbours in ``nb``."""
+    ex, ey = _csm_direction(nb, n, e0x, e0y, params[1], 1.0 / params[2])
+    for q in range(nw):
+        px, py = _nearest_on_segment(walls, near[q], xi, yi)
+        dx, dy = px - xi, py - yi
+        d = math.sqrt(dx * dx + dy * dy)
+        if d > 0.0:
+            w = params[3] * math.exp((ri - d) / params[4]) / d
+            ex -= w * dx
+            ey -= w * dy
+    norm = math.sqrt(ex * ex + ey * ey)
+    ex, ey = (ex / norm, ey / norm) if norm > 0.0 else (e0x, e0y)
+    speed = min(v0, max(0.0, _csm_spacing(nb, n, ex, ey) / gap_s))
+    return ex * speed, ey * speed
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf):  # pragma: no cover - compiled
+    """Neighbour forces of Helbing, Farkas & Vicsek (2000) eq. 2 over ``nb``, friction split.
+
+    Returns the normal forces plus the friction's part in the neighbours' velocities,
+    ``Σ [A e^{(l−d)/B} + k g] n + κ g (v_j · t) t``, and the friction matrix ``C = Σ κ g t tᵀ``
+    that multiplies the agent's own velocity (``−C v_i``). SIMD loop.
+    """
+    dx_, dy_, l_ = nb[_DX], nb[_DY], nb[_L]
+    fx = fy = cxx = cxy = cyy = 0.0
+    for j in range(n):
+        d2 = dx_[j] * dx_[j] + dy_[j] * dy_[j]
+        d = math.sqrt(d2)
+        tx, ty = dy_[j] / d, -dx_[j] / d  # t = (−n_y, n_x), n = (x_i − x_j)/d
+        overlap = l_[j] - d
+        c = kf * max(overlap, 0.0)
+        f = a * fast_exp(overlap * inv_b) + kb * max(overlap, 0.0)
+        vt = c * (svx[idx[j]] * tx + svy[idx[j]] * ty)
+        real = d2 > 0.0
+        fx += (-f * dx_[j] / d + vt * tx) if real else 0.0
+        fy += (-f * dy_[j] / d + vt * ty) if real else 0.0
+        cxx += c * tx * tx if real else 0.0
+        cxy += c * tx * ty if real else 0.0
+        cyy += c * ty * ty if real else 0.0
+    return fx, fy, cxx, cxy, cyy
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _sfm_velocity(
+    k, e0x, e0y, v0, tau, dt, sr, svx, svy, nb, idx, n, walls, near, nw, xi, yi, params
+):  # pragma: no cover
+    """Social force model velocity of sorted pedestrian ``k`` after one step.
+
+    Semi-implicit Euler: the sliding friction, linear in the agent's own velocity, is taken at
+    the new velocity (a 2 × 2 solve), everything else at the old state. An explicit friction
+    step diverges once ``κ g Δt / m > 2`` (overlap ``g`` above 6.7 cm with a wall, 3.3 cm between
+    two agents, at Δt = 0.01 s); implicit, it only ever brakes the sliding.
+    """
+    mass, a, b, kb, kf = params[1], params[2], params[3], params[4], params[5]
+    ri, vxi, vyi = sr[k], svx[k], svy[k]
+    fx, fy, cxx, cxy, cyy = _sfm_neighbour_force(nb, idx, n, svx, svy, a, 1.0 / b, kb, kf)
+    for q in range(nw):
+        px, py = _nearest_on_segment(walls, near[q], xi, yi)
+        dx, dy = xi - px, yi - py
+        d = math.sqrt(dx * dx + dy * dy)
+        if d == 0.0:
+            continue
+        nx, ny = dx / d, dy / d
+        touch = max(ri - d, 0.0)
+        f = a * math.exp((ri - d) / b) + kb * touch
+        fx += f * nx
+        fy += f * ny
+        c = kf * touch  # wall friction −κ g (v_i · t) t, t = (−n_y, n_x)
+        cxx += c * ny * ny
+        cxy -= c * nx * ny
+        cyy += c * nx * nx
+    rx = vxi + dt * ((v0 * e0x - vxi) / tau + fx / mass)
+    ry = vyi + dt * ((v0 * e0y - vyi) / tau + fy / mass)
+    h = dt / mass  # (I + h C) v_new = r
+    mxx, mxy, myy = 1.0 + h * cxx, h * cxy, 1.0 + h * cyy
+    det = mxx * myy - mxy * mxy
+    return (myy * rx - mxy * ry) / det, (mxx * ry - mxy * rx) / det
+
+
+# --- moves and the step -----------------------------------------------------------------------
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _wall_safe_move(px, py, mx, my, walls, wall_idx, wlo, whi):  # pragma: no cover - compiled
+    """The move ``(mx, my)`` from P, slid along the first wall it would cross, or zero."""
+    w = _blocking_wall(px, py, px + mx, py + my, walls, wall_idx, wlo, whi)
+    if w < 0:
+        return mx, my, False
+    tx, ty = walls[w, 2] - walls[w, 0], walls[w, 3] - walls[w, 1]
+    tl2 = tx * tx + ty * ty
+    along = (mx * tx + my * ty) / tl2
+    mx, my = along * tx, along * ty
+    if _blocking_wall(px, py, px + mx, py + my, walls, wall_idx, wlo, whi) >= 0:
+        return 0.0, 0.0, True
+    return mx, my, True
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _exits_touched(px, py, qx, qy, exits, exit_boxes):  # pragma: no cover - compiled
+    """Whether the move P→Q touches an exit segment or ends inside an exit box."""
+    for e in range(exits.shape[0]):
+        x0, y0, x1, y1 = exits[e, 0], exits[e, 1], exits[e, 2], exits[e, 3]
+        if max(px, qx) < min(x0, x1) or min(px, qx) > max(x0, x1):
+            continue  # bounding boxes apart in x (the common case, cheap)
+        if max(py, qy) < min(y0, y1) or min(py, qy) > max(y0, y1):
+            continue
+        if segments_touch(px, py, qx, qy, x0, y0, x1, y1):
+            return True
+    for e in range(exit_boxes.shape[0]):
+        if exit_boxes[e, 0] <= qx <= exit_boxes[e, 2] and exit_boxes[e, 1] <= qy <= exit_boxes[e, 3]:
+            return True
+    return False
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _block(
+    b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params
+):  # pragma: no cover
+    """Step block ``b`` of ``N_BLOCKS`` equal blocks of the sorted pedestrians, with its own buffers.
+
+    For each walking pedestrian: desired direction, visible neighbours, new velocity, wall-safe
+    move, exit test. The loop body stays in this one function: a call per pedestrian that
+    passes the tuples of arrays costs as much as its neighbour search.
+    """
+    x, y, vx, vy, _, v0, tau, _, state, target, evacuated_at = agents
+    key_of, key_start, order, sx, sy, sr, svx, svy = scratch
+    walls, wall_start, wall_idx, max_walls, exits, exit_boxes = geometry
+    ux, uy, ox, oy, h = field
+    cutoff = params[0]
+    size = _neighbour_capacity(most, grid, cutoff)
+    nb, idx = np.empty((4, size)), np.empty(size if model == 1 else 0, np.int64)
+    near, side = np.empty(max_walls, np.int64), np.empty(max_walls)
+    for k in range(b * n_floor // N_BLOCKS, (b + 1) * n_floor // N_BLOCKS):
+        i = order[k]
+        if state[i] != WALKING:
+            vx[i] = vy[i] = 0.0
+            continue
+        c = _wall_cell(key_of[i], grid[3])
+        wlo, whi = wall_start[c], wall_start[c + 1]
+        px, py = sx[k], sy[k]
+        e0x, e0y = _desired_direction(ux, uy, target[i], px, py, ox, oy, h)
+        if model == 0 and e0x == 0.0 and e0y == 0.0:
+            nvx = nvy = 0.0  # nowhere to go: stand still
+        else:
+            n = _gather_neighbours(k, key_start, sx, sy, sr, grid, cutoff, nb, idx)
+            nw = _walls_within(px, py, cutoff, walls, wall_idx, wlo, whi, near, side)
+            if nw > 0:
+                n = _drop_hidden(px, py, nb, idx, n, walls, near, side, nw)
+            if model == 0:
+                nvx, nvy = _csm_velocity(
+                    px, py, sr[k], e0x, e0y, v0[i], tau[i], nb, n, walls, near, nw, params
+                )
+            else:
+                nvx, nvy = _sfm_velocity(
+                    k, e0x, e0y, v0[i], tau[i], dt, sr, svx, svy, nb, idx, n, walls, near, nw, px, py, params
+                )
+        mx, my, clipped = _wall_safe_move(px, py, nvx * dt, nvy * dt, walls, wall_idx, wlo, whi)
+        if clipped:
+            nvx, nvy = mx / dt, my / dt
+        x[i], y[i], vx[i], vy[i] = px + mx, py + my, nvx, nvy
+        if _exits_touched(px, py, px + mx, py + my, exits, exit_boxes):
+            state[i] = EVACUATED
+            evacuated_at[i] = t + dt
+
+
+@numba.njit(cache=True, error_model="numpy")
+def advance_pedestrians(
+    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params
+):  # pragma: no cover
+    """Advance ``n_steps`` steps of ``dt`` from ``t0``, serially; see the module docstring.
+
+    ``agents = (x, y, vx, vy, radius, v0, tau, reaction, state, target, evacuated_at)`` is
+    updated in place; ``scratch = (key_of, key_start, order, sx, sy, sr, svx, svy)``;
+    ``grid = (x0, y0, cell, nx, ny)``; ``geometry = (walls, wall_start, wall_idx, max_walls,
+    exits, exit_boxes)``; ``field = (ux, uy, origin_x, origin_y, cell)``; ``params`` from
+    :meth:`CsmParameters.vector` / :meth:`SfmParameters.vector`; ``model`` 0 (csm) or 1 (sfm).
+    Returns the number of pedestrians on the floor at the start of the last step.
+    """
+    n_floor = 0
+    for s in range(n_steps):
+        t = t0 + s * dt
+        n_floor, most = _sort_into_cells(agents, scratch, grid, t, model == 1)
+        for b in range(N_BLOCKS):
+            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params)
+    return n_floor
+
+
+@numba.njit(cache=True, parallel=True, error_model="numpy")
+def advance_pedestrians_parallel(
+    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params
+):  # pragma: no cover
+    """:func:`advance_pedestrians` with the blocks of pedestrians spread over threads (same result)."""
+    n_floor = 0
+    for s in range(n_steps):
+        t = t0 + s * dt
+        n_floor, most = _sort_into_cells(agents, scratch, grid, t, model == 1)
+        for b in numba.prange(N_BLOCKS):
+            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params)
+    return n_floor
+
+
+# --- Python interface -------------------------------------------------------------------------
+
+
+def _segments(name: str, value, width: int = 4) -> np.ndarray:
+    arr = np.zeros((0, width)) if value is None else np.asarray(value, dtype=np.float64)
+    if arr.size == 0:
+        arr = arr.reshape(0, width)
+    if arr.ndim != 2 or arr.shape[1] != width or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a finite (n, {width}) array, got shape {arr.shape}")
+    return np.ascontiguousarray(arr)
+
+
+class PedestrianStepper:
+    """Advances :class:`~models.crowds.agents.Pedestrians` through walls towards exits.
+
+    Parameters
+    ----------
+    walls
+        ``(n, 4)`` wall segments ``(x0, y0, x1, y1)`` in metres; exits are gaps between them.
+    direction
+        Desired direction raster(s) (:class:`DirectionRaster`, or anything :meth:`DirectionRaster.of`
+        takes, such as a routing field); pedestrian ``i`` follows layer ``target[i]``.
+    exits
+        ``(m, 4)`` exit segments (usually across a door gap): a move touching one evacuates.
+    exit_regions
+        ``(b, 4)`` boxes ``(x0, y0, x1, y1)``: ending a step inside one evacuates.
+    model
+        ``"csm"`` (collision-free speed model) or ``"sfm"`` (social force model).
+    parameters
+        Model constants; the published defaults when omitted.
+    parallel
+        Use the ``prange`` kernel (the same trajectories, to rounding, on any number of threads).
+
+    Examples
+    --------
+    >>> from models.crowds.agents import Pedestrians
+    >>> walls = np.array([[0.0, 0.0, 20.0, 0.0], [0.0, 2.0, 20.0, 2.0]])
+    >>> field = DirectionRaster.towards_point((100.0, 1.0), (0.0, 0.0, 20.0, 2.0), 0.5)
+    >>> stepper = PedestrianStepper(walls, field, exits=[[12.0, 0.0, 12.0, 2.0]])
+    >>> p = Pedestrians.create([0.0], [1.0])
+    >>> stepper.advance(p, 0.0, 0.01, 500)
+    5.0
+    >>> round(float(p.x_m[0]), 6), p.counts()["walking"]
+    (6.0, 1)
+    """
+
+    def __init__(
+        self,
+        walls,
+        direction,
+        *,
+        exits=None,
+        exit_regions=None,
+        model: Literal["csm", "sfm"] = "csm",
+        parameters: CsmParameters | SfmParameters | None = None,
+        parallel: bool = False,
+    ) -> None:
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
+        expected = CsmParameters if model == "csm" else SfmParameters
+        parameters = expected() if parameters is None else parameters
+        if not isinstance(parameters, expected):
+            raise TypeError(f"model {model!r} takes {expected.__name__}, got {type(parameters).__name__}")
+        direction = DirectionRaster.of(direction)
+        self.model, self.parameters, self.parallel, self.direction = model, parameters, parallel, direction
+        self.walls = _segments("walls", walls)
+        self.exits = _segments("exits", exits)
+        self.exit_regions = _segments("exit_regions", exit_regions)
+        self._params = parameters.vector()
+        reach = parameters.cutoff_m
+        pts = np.concatenate([a.reshape(-1, 2) for a in (self.walls, self.exits, self.exit_regions)])
+        if pts.size == 0:  # open floor: the raster's extent
+            ny, nx = direction.ux.shape[1:]
+            corner = np.array([direction.origin_x_m, direction.origin_y_m])
+            pts = np.array([corner, corner + direction.cell_m * np.array([nx, ny])])
+        lo, hi = pts.min(axis=0) - reach, pts.max(axis=0) + reach
+        cell = reach
+        while math.ceil((hi[0] - lo[0]) / cell) * math.ceil((hi[1] - lo[1]) / cell) * SUBCOLUMNS > MAX_KEYS:
+            cell *= 2.0
+        gnx, gny = math.ceil((hi[0] - lo[0]) / cell), math.ceil((hi[1] - lo[1]) / cell)
+        self.grid = (float(lo[0]), float(lo[1]), float(cell), int(gnx), int(gny))
+        wall_start, wall_idx = build_wall_cells(self.walls, lo[0], lo[1], cell, gnx, gny, reach)
+        max_walls = max(int(np.diff(wall_start).max()), 1)
+        self._geometry = (self.walls, wall_start, wall_idx, max_walls, self.exits, self.exit_regions)
+        d = direction
+        self._field = (d.ux, d.uy, float(d.origin_x_m), float(d.origin_y_m), float(d.cell_m))
+        self._scratch: tuple[np.ndarray, ...] | None = None
+
+    def scratch_bytes_per_agent(self) -> int:
+        """Working memory the kernels keep per pedestrian: sort key, order, sorted copies."""
+        return 4 + 4 + 8 * (5 if self.model == "sfm" else 3)
+
+    def _scratch_for(self, n: int) -> tuple[np.ndarray, ...]:
+        if self._scratch is None or self._scratch[0].shape[0] != n:
+            m = n if self.model == "sfm" else 0
+            n_keys = self.grid[3] * self.grid[4] * SUBCOLUMNS
+            self._scratch = (
+                np.empty(n, np.int32),
+                np.zeros(n_keys + 2, np.int32),
+                np.empty(n, np.int32),
+                *(np.empty(n) for _ in range(3)),
+                np.empty(m),
+                np.empty(m),
+            )
+        return self._scratch
+
+    def advance(self, peds: Pedestrians, t_s: float, dt_s: float, n_steps: int = 1) -> float:
+        """Advance ``peds`` in place by ``n_steps`` steps of ``dt_s`` from ``t_s``; return the new time."""
+        if not dt_s > 0 or n_steps < 0:
+            raise ValueError(f"need dt_s > 0 and n_steps >= 0, got {dt_s} and {n_steps}")
+        n_targets = self.direction.ux.shape[0]
+        if peds.size and (peds.target.min() < 0 or peds.target.max() >= n_targets):
+            raise ValueError(f"targets must lie in [0, {n_targets}) (one direction layer each)")
+        agents = (
+            *(peds.x_m, peds.y_m, peds.vx_m_s, peds.vy_m_s, peds.radius_m, peds.v0_m_s, peds.tau_s),
+            *(peds.reaction_s, peds.state, peds.target, peds.evacuated_at_s),
+        )
+        kernel = advance_pedestrians_parallel if self.parallel else advance_pedestrians
+        args = (agents, self._scratch_for(peds.size), self.grid, self._geometry, self._field, self._params)
+        kernel(float(t_s), float(dt_s), int(n_steps), MODELS[self.model], *args)
+        return float(t_s) + n_steps * float(dt_s)
