@@ -131,6 +131,9 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; set here, not in engine.report, so notebooks keep their backend
     from engine.report import make_report
 
     out = Path(args.out) if args.out else Path(args.results).with_suffix("")

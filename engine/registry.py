@@ -40,7 +40,11 @@ def register[P: "Process"](cls: type[P]) -> type[P]:
     if not name or not getattr(cls, "family", ""):
         raise TypeError(f"{cls.__name__} needs class attributes model_name and family")
     existing = _MODELS.get(name)
-    if existing is not None and existing is not cls:
+    redefined = existing is not None and (existing.__module__, existing.__qualname__) == (
+        cls.__module__,
+        cls.__qualname__,
+    )  # the same class defined again (a re-run notebook cell, a reloaded module) replaces itself
+    if existing is not None and existing is not cls and not redefined:
         raise ValueError(f"model name {name!r} is already taken by {existing.__qualname__}")
     _MODELS[name] = cls
     return cls

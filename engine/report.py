@@ -11,9 +11,6 @@ import math
 from pathlib import Path
 
 import h5py
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm

@@ -703,6 +703,9 @@ class BarrierLakeConfig(ProcessConfig):
         None, gt=0, description="average breach width; default Froehlich 2008"
     )
     breach_dt_s: float = Field(60.0, gt=0, description="time step of the lake field while it drains")
+    min_lake_volume_m3: float = Field(
+        1.0e4, ge=0, description="a lake holding less than this spills over its dam without breaching it"
+    )
     hydrograph_points: int = Field(200, ge=10, le=2000, description="most points of the event's hydrograph")
 
     @model_validator(mode="after")
@@ -865,8 +868,10 @@ class BarrierLake(Process):
             },
         )
         bottom = min(dam.crest_elevation_m - cfg.breach_depth_fraction * dam.dam_height_m, st.top_m)
-        if not bottom < st.top_m:
-            self.phase = "spilling"  # the water passes below the eroding part: nothing to breach
+        if not bottom < st.top_m or st.capacity_m3 < cfg.min_lake_volume_m3:
+            # The water passes below the eroding part, or there is next to no lake (the dam
+            # sits where the valley cannot hold water behind it): nothing to breach.
+            self.phase = "spilling"
             return
         params = breach_parameters(
             st, st.top_m, bottom, formation_time_s=cfg.formation_time_s, average_width_m=cfg.breach_width_m

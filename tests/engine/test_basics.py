@@ -88,3 +88,26 @@ def test_population_columns_and_memory_per_agent():
     assert p.nbytes_per_agent == 9
     with pytest.raises(ValueError):
         p.add_column("x_m", "m")
+
+
+def test_a_redefined_model_replaces_itself_but_a_different_one_cannot_take_its_name():
+    from engine.process import Process
+    from engine.registry import get_model, register
+
+    def define():
+        class Redefined(Process):  # as a notebook cell run twice defines it
+            model_name = "t_redefined"
+            family = "hazards"
+
+        return Redefined
+
+    first = register(define())
+    second = register(define())
+    assert second is not first and get_model("t_redefined") is second
+
+    class Other(Process):
+        model_name = "t_redefined"
+        family = "hazards"
+
+    with pytest.raises(ValueError, match="already taken"):
+        register(Other)

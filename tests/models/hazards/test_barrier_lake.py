@@ -454,6 +454,16 @@ def test_without_net_inflow_the_lake_never_overtops(tmp_path):
     assert out.kpis["breach_peak_outflow_m3_s"].value == 0.0 and not out.series["lake_depth_m"].data.any()
 
 
+def test_a_lake_smaller_than_the_minimum_spills_over_without_a_breach(tmp_path):
+    # Raise the minimum above this lake's capacity: it overtops, and nothing breaches.
+    _valley(tmp_path)
+    text = _scenario_text(f"inflow_m3_s = {INFLOW}\nmin_lake_volume_m3 = 1.0e12")
+    out = Simulation(Scenario.from_text(text, base_dir=tmp_path), seed=1).run()
+    kinds = [e.kind for e in out.events if e.kind in ("lake_overtopping", "dam_breach")]
+    assert kinds == ["lake_overtopping"]
+    assert out.kpis["breach_peak_outflow_m3_s"].value == 0.0
+
+
 def test_runoff_inflow_uses_the_contributing_area_at_the_dam(tmp_path):
     _valley(tmp_path)
     acc = np.load(tmp_path / "acc.npy")[ROW, COL]
