@@ -17,8 +17,8 @@ from engine.registry import register
 from engine.scenario import DataFile
 
 
-class District(BaseModel):
-    """A rectangle of uniform population density."""
+class Rectangle(BaseModel):
+    """A named axis-aligned rectangle of the grid (districts of people, buildings, ...)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -27,6 +27,17 @@ class District(BaseModel):
     x_max_m: float
     y_min_m: float
     y_max_m: float
+
+    @model_validator(mode="after")
+    def _rectangle(self) -> Rectangle:
+        if not (self.x_max_m > self.x_min_m and self.y_max_m > self.y_min_m):
+            raise ValueError("expected x_max_m > x_min_m and y_max_m > y_min_m")
+        return self
+
+
+class District(Rectangle):
+    """A rectangle of uniform population density."""
+
     people: float | None = Field(None, ge=0, description="people in the district")
     density_per_km2: float | None = Field(None, ge=0, description="people per km²")
 
@@ -34,8 +45,6 @@ class District(BaseModel):
     def _one_of(self) -> District:
         if (self.people is None) == (self.density_per_km2 is None):
             raise ValueError("give exactly one of people or density_per_km2")
-        if not (self.x_max_m > self.x_min_m and self.y_max_m > self.y_min_m):
-            raise ValueError("expected x_max_m > x_min_m and y_max_m > y_min_m")
         return self
 
 

@@ -50,7 +50,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.exposure.population import District, rasterise_districts
+from models.exposure.population import District, Rectangle, rasterise_districts
 from models.impact.buildings import (
     CASUALTY_RATES_PERCENT,
     COLLAPSE_FRACTION,
@@ -128,23 +128,10 @@ class ClassShare(BuildingClass):
     share: float = Field(gt=0, le=1, description="share of the buildings of a cell in this class")
 
 
-class BuildingDistrict(BaseModel):
+class BuildingDistrict(Rectangle):
     """A rectangle with given building counts, spread evenly over its cells."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = ""
-    x_min_m: float
-    x_max_m: float
-    y_min_m: float
-    y_max_m: float
     buildings: list[ClassCount] = Field(min_length=1, description="building counts by class")
-
-    @model_validator(mode="after")
-    def _rectangle(self) -> BuildingDistrict:
-        if not (self.x_max_m > self.x_min_m and self.y_max_m > self.y_min_m):
-            raise ValueError("expected x_max_m > x_min_m and y_max_m > y_min_m")
-        return self
 
 
 class BuildingDamageConfig(ProcessConfig):
