@@ -1,0 +1,486 @@
+"""Relief supplies from reserve depots at five administrative levels to displaced people.
+
+**Demand** (:func:`relief_demand`): displaced people at each demand point times per-person needs
+(:data:`RELIEF_ITEMS`), over the days to be covered. The standards used, checked against the
+Sphere Handbook (2011 edition) and the WFP/UNHCR guidelines:
+
+* water: **15 l per person per day** for drinking, cooking and hygiene (Sphere, water supply
+  standard 1, key indicator; of which 2.5–3 l survival intake, Sphere table of basic survival
+  water needs, total 7.5–15 l);
+* food: **2,100 kcal per person per day** (Sphere, food transfers standard 1; WFP/UNHCR 1997
+  planning figure), counted here as one daily ration per person per day;
+* shelter: **3.5 m² covered floor area per person** (Sphere, shelter and settlement standard 3,
+  key indicator), as tents of ``tent_area_m2`` (default 16 m², an assumption for a family tent);
+* bedding: one quilt per person (an assumption in the spirit of Sphere's non-food item
+  guidance, which asks for enough bedding for separate sleeping arrangements; no number checked);
+* medical kits: one per 1,000 people (an assumption after the basic unit of the WHO
+  Interagency Emergency Health Kit [recalled, not checked]).
+
+Unit masses are assumptions for the truck loads only.
+
+**Supply**: depots at the levels :data:`LEVELS` (central, provincial, municipal, county,
+township) hold stocks per item and release them after ``release_s`` (how long a level takes to
+authorise and load), with a fleet of vehicles.
+
+**Allocation** (:func:`allocate`): per item, the min-cost transportation problem::
+
+    minimise    sum_ij c_ij x_ij + P sum_j u_j
+    subject to  sum_j x_ij <= stock_i,   sum_i x_ij + u_j = demand_j,   x, u >= 0
+
+with ``c_ij`` = release time of depot ``i`` + travel time to point ``j`` over the current network
+(time until the goods could be there) and ``u_j`` the unmet demand at a penalty ``P``. With
+``P`` larger than any augmenting path can cost (``(n_depots + 1) × max c``, the default) the
+solution delivers the most that stocks and roads allow, and among such deliveries the quickest
+in total unit-seconds. Items share no constraint, so each is its own LP, solved by HiGHS
+(:func:`scipy.optimize.linprog`, sparse). Unreachable pairs (``inf``) have no variable.
+
+For many points, each point first gets only its ``candidates_per_point`` cheapest depots; the
+LP's duals then **price** every left-out pair (reduced cost ``c_ij - y_i - z_j``), each point's
+most improving pair is added and the LP solved again, until no pair would improve it: column
+generation, so the result is exact for the full problem, not a heuristic cut. When stocks are
+short, many rounds may be needed (each point gains one pair per round); ``price=False`` keeps
+the cut instead, an approximation that the caller chooses knowingly.
+
+**Delivery** (:func:`delivery_schedule`): each depot–point flow of all items is loaded on
+vehicles of ``vehicle_capacity_kg`` in ``ceil(mass / capacity)`` direct trips (no multi-stop
+routes); each depot's vehicles take trips nearest point first, a trip leaving when a vehicle is
+back (round trip ``2 × travel + handling``), from the depot's release time on.
+
+Examples
+--------
+>>> cost = np.array([[100.0, 400.0], [300.0, 200.0]])
+>>> res = allocate(cost, stock=[[5.0], [5.0]], demand=[[4.0], [8.0]])
+>>> res.flow_matrix(0).tolist(), res.unmet.ravel().tolist()
+([[4.0, 1.0], [0.0, 5.0]], [0.0, 2.0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+__all__ = [
+    "DEFAULT_ITEMS",
+    "LEVELS",
+    "RELIEF_ITEMS",
+    "AllocationResult",
+    "DeliverySchedule",
+    "ReliefItem",
+    "allocate",
+    "delivery_schedule",
+    "relief_demand",
+    "schedule_trips",
+]
+
+LEVELS: tuple[str, ...] = ("central", "provincial", "municipal", "county", "township")
+"""The five levels of relief reserves, top down."""
+
+
+@dataclass(frozen=True)
+class ReliefItem:
+    """One relief item: unit, mass, and the need per person (per day and/or once)."""
+
+    name: str
+    unit: str
+    unit_mass_kg: float
+    per_person_per_day: float = 0.0
+    per_person_once: float = 0.0
+    round_up: bool = False
+    source: str = ""
+
+
+SPHERE_COVERED_AREA_M2 = 3.5
+TENT_AREA_M2 = 16.0
+
+RELIEF_ITEMS: dict[str, ReliefItem] = {
+    "tent": ReliefItem(
+        "tent",
+        "tent",
+        30.0,
+        per_person_once=SPHERE_COVERED_AREA_M2 / TENT_AREA_M2,
+        round_up=True,
+        source="Sphere 2011 shelter standard 3: 3.5 m2 per person; 16 m2 tent assumed",
+    ),
+    "water": ReliefItem(
+        "water", "l", 1.0, per_person_per_day=15.0, source="Sphere 2011 water supply standard 1: 15 l/p/d"
+    ),
+    "food": ReliefItem(
+        "food",
+        "ration (2100 kcal)",
+        0.6,
+        per_person_per_day=1.0,
+        source="Sphere 2011 food transfers standard 1: 2100 kcal/p/d; 0.6 kg per ration assumed",
+    ),
+    "quilt": ReliefItem("quilt", "quilt", 2.0, per_person_once=1.0, round_up=True, source="assumption"),
+    "medical_kit": ReliefItem(
+        "medical_kit",
+        "kit",
+        40.0,
+        per_person_once=1.0 / 1000.0,
+        round_up=True,
+        source="assumption after the WHO IEHK basic unit (1000 people) [recalled]",
+    ),
+}
+DEFAULT_ITEMS: tuple[str, ...] = tuple(RELIEF_ITEMS)
+
+
+def relief_demand(people, days: float = 1.0, items=DEFAULT_ITEMS) -> np.ndarray:
+    """Needs of each demand point, ``(n_points, n_items)`` in each item's unit.
+
+    ``people * (per_person_per_day * days + per_person_once)``, rounded up to whole units for
+    countable items.
+
+    Examples
+    --------
+    >>> relief_demand([100, 7], days=2).tolist()
+    [[22.0, 3000.0, 200.0, 100.0, 1.0], [2.0, 210.0, 14.0, 7.0, 1.0]]
+    """
+    p = np.atleast_1d(np.asarray(people, dtype=np.float64))
+    if np.any(p < 0):
+        raise ValueError("people must be >= 0")
+    cols = []
+    for name in items:
+        it = RELIEF_ITEMS[name] if isinstance(name, str) else name
+        q = p * (it.per_person_per_day * days + it.per_person_once)
+        cols.append(np.ceil(q - 1e-9) if it.round_up else q)
+    return np.column_stack(cols)
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """A solved allocation: sparse flows, unmet demand, and solver facts.
+
+    Attributes
+    ----------
+    depot, point, item, quantity
+        One entry per positive flow.
+    unmet
+        ``(n_points, n_items)`` demand left unserved.
+    cost
+        Total of ``c_ij × quantity`` over the flows (unit-seconds), without penalties.
+    n_depots, n_points, n_items
+        Problem size.
+    n_arcs, n_rounds
+        Variables in the last LP of each item (summed) and pricing rounds (max over items).
+    """
+
+    depot: np.ndarray
+    point: np.ndarray
+    item: np.ndarray
+    quantity: np.ndarray
+    unmet: np.ndarray
+    cost: float
+    n_depots: int
+    n_points: int
+    n_items: int
+    n_arcs: int
+    n_rounds: int
+
+    def flow_matrix(self, item: int) -> np.ndarray:
+        """Dense ``(n_depots, n_points)`` flows of one item (for small problems and tests)."""
+        out = np.zeros((self.n_depots, self.n_points))
+        m = self.item == item
+        np.add.at(out, (self.depot[m], self.point[m]), self.quantity[m])
+        return out
+
+    def shipped(self) -> np.ndarray:
+        """``(n_depots, n_items)`` quantities leaving each depot."""
+        out = np.zeros((self.n_depots, self.n_items))
+        np.add.at(out, (self.depot, self.item), self.quantity)
+        return out
+
+    def delivered(self) -> np.ndarray:
+        """``(n_points, n_items)`` quantities reaching each point."""
+        out = np.zeros((self.n_points, self.n_items))
+        np.add.at(out, (self.point, self.item), self.quantity)
+        return out
+
+
+def _solve_item(c_arc, di, pj, stock, demand, penalty, scale):
+    """One transportation LP on the given arcs (``<=`` form). Returns flows and the duals.
+
+    Costs are divided by ``scale`` (the largest cost) so the LP sees numbers of order one; the
+    duals are returned in the original units. HiGHS's dual simplex: on these problems (few
+    depots, many points) it was 10-20x faster than the interior-point method here.
+    """
+    n_d, n_p = stock.size, demand.size
+    na = c_arc.size
+    rows = np.concatenate([di, n_d + pj])
+    cols = np.concatenate([np.arange(na), np.arange(na)])
+    a = sp.csr_array((np.ones(2 * na), (rows, cols)), shape=(n_d + n_p, na))
+    res = linprog(
+        (c_arc - penalty) / scale,
+        A_ub=a,
+        b_ub=np.concatenate([stock, demand]),
+        bounds=(0, None),
+        method="highs-ds",
+    )
+    if res.status != 0:
+        raise RuntimeError(f"allocation LP failed: {res.message}")
+    duals = res.ineqlin.marginals * scale
+    return np.maximum(res.x, 0.0), duals[:n_d], duals[n_d:]
+
+
+def allocate(
+    cost_s,
+    stock,
+    demand,
+    *,
+    candidates_per_point: int | None = None,
+    price: bool = True,
+    depot_group=None,
+    penalty_s: float | None = None,
+    max_rounds: int = 50,
+    tol: float = 1e-7,
+) -> AllocationResult:
+    """Min-cost allocation of every item from depots to demand points, with unmet-demand slack.
+
+    Parameters
+    ----------
+    cost_s
+        ``(n_depots, n_points)`` cost per unit (release + travel seconds); ``inf``: no route.
+    stock
+        ``(n_depots, n_items)`` available quantities.
+    demand
+        ``(n_points, n_items)`` needs.
+    candidates_per_point
+        Start each point with its cheapest depots only and add others by pricing (exact);
+        ``None``: all reachable pairs from the start.
+    depot_group
+        Optional group of each depot (its level): every point also starts with its cheapest
+        depot of each group, so far but large reserves are in reach from the first LP.
+    price
+        With ``False`` the LP keeps the starting pairs only: each point is served from its
+        ``candidates_per_point`` cheapest depots at most, a restriction, not the full optimum
+        (much faster when stocks are short and pricing needs many rounds).
+    penalty_s
+        Cost of one unit unmet (default ``(n_depots + 1) × max finite cost + 1``).
+    max_rounds
+        Limit on pricing rounds per item.
+    tol
+        Reduced-cost tolerance of the pricing and the flow threshold.
+
+    Returns
+    -------
+    AllocationResult
+    """
+    c = np.atleast_2d(np.asarray(cost_s, dtype=np.float64))
+    s = np.atleast_2d(np.asarray(stock, dtype=np.float64))
+    d = np.atleast_2d(np.asarray(demand, dtype=np.float64))
+    n_d, n_p = c.shape
+    if s.shape[0] != n_d or d.shape[0] != n_p or s.shape[1] != d.shape[1]:
+        raise ValueError(f"shapes disagree: cost {c.shape}, stock {s.shape}, demand {d.shape}")
+    if np.any(s < 0) or np.any(d < 0) or np.any(c < 0):
+        raise ValueError("costs, stocks and demands must be >= 0")
+    n_i = s.shape[1]
+    finite = np.isfinite(c)
+    cmax = float(c[finite].max()) if finite.any() else 0.0
+    penalty = (n_d + 1) * cmax + 1.0 if penalty_s is None else float(penalty_s)
+    if penalty <= cmax:
+        raise ValueError(f"penalty_s ({penalty}) must exceed the largest cost ({cmax})")
+    scale = max(cmax, 1.0)
+
+    # Starting arcs: all reachable pairs, or each point's cheapest candidates.
+    if candidates_per_point is None or candidates_per_point >= n_d:
+        start = finite.copy()
+    else:
+        k = max(int(candidates_per_point), 1)
+        cand = np.argpartition(np.where(finite, c, np.inf), k - 1, axis=0)[:k]
+        start = np.zeros_like(finite)
+        start[cand, np.arange(n_p)[None, :]] = True
+        start &= finite
+    if depot_group is not None and candidates_per_point is not None:
+        group = np.asarray(depot_group)
+        if group.shape != (n_d,):
+            raise ValueError(f"depot_group needs {n_d} values")
+        masked = np.where(finite, c, np.inf)
+        for g in np.unique(group):
+            idx = np.flatnonzero(group == g)
+            best = idx[np.argmin(masked[idx], axis=0)]
+            start[best, np.arange(n_p)] |= finite[best, np.arange(n_p)]
+
+    out_d, out_p, out_i, out_q = [], [], [], []
+    unmet = d.copy()
+    total_cost = 0.0
+    n_arcs = 0
+    n_rounds = 0
+    for item in range(n_i):
+        active = start.copy()
+        for rnd in range(1, max_rounds + 1):
+            di, pj = np.nonzero(active)
+            if di.size == 0:
+                x = np.zeros(0)
+                break
+            x, y, z = _solve_item(c[di, pj], di, pj, s[:, item], d[:, item], penalty, scale)
+            reduced = np.where(finite & ~active, (c - penalty) - y[:, None] - z[None, :], np.inf)
+            n_rounds = max(n_rounds, rnd)
+            if not price:
+                break
+            # add each point's most negative left-out pair (classic pricing: few columns per round)
+            best = np.argmin(reduced, axis=0)
+            gain = reduced[best, np.arange(n_p)]
+            add = gain < -tol * penalty
+            if not add.any():
+                break
+            active[best[add], np.flatnonzero(add)] = True
+        else:
+            raise RuntimeError(f"pricing did not converge in {max_rounds} rounds for item {item}")
+        n_arcs += int(di.size)
+        pos = x > tol
+        out_d.append(di[pos])
+        out_p.append(pj[pos])
+        out_i.append(np.full(int(pos.sum()), item, dtype=np.int64))
+        out_q.append(x[pos])
+        got = np.zeros(n_p)
+        np.add.at(got, pj[pos], x[pos])
+        unmet[:, item] = np.maximum(d[:, item] - got, 0.0)
+        total_cost += float(np.sum(c[di[pos], pj[pos]] * x[pos]))
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.empty(0, dt)  # noqa: E731
+    return AllocationResult(
+        depot=cat(out_d, np.int64),
+        point=cat(out_p, np.int64),
+        item=cat(out_i, np.int64),
+        quantity=cat(out_q, np.float64),
+        unmet=unmet,
+        cost=total_cost,
+        n_depots=n_d,
+        n_points=n_p,
+        n_items=n_i,
+        n_arcs=n_arcs,
+        n_rounds=n_rounds,
+    )
+
+
+@numba.njit(cache=True)
+def schedule_trips(trip_depot, trip_out_s, trip_round_s, depot_release_s, depot_vehicles):  # pragma: no cover
+    """List-schedule trips on each depot's vehicles in the given order; returns arrival times.
+
+    A trip leaves when the depot's earliest-free vehicle is free (not before the depot's
+    release), arrives ``trip_out_s`` later and frees the vehicle ``trip_round_s`` after leaving.
+    A depot without vehicles delivers nothing (``inf``).
+    """
+    n_dep = depot_release_s.size
+    offset = np.zeros(n_dep + 1, dtype=np.int64)
+    for d in range(n_dep):
+        offset[d + 1] = offset[d] + depot_vehicles[d]
+    free = np.empty(offset[n_dep])
+    for d in range(n_dep):
+        for v in range(offset[d], offset[d + 1]):
+            free[v] = depot_release_s[d]
+    arrive = np.empty(trip_depot.size)
+    for t in range(trip_depot.size):
+        d = trip_depot[t]
+        if offset[d + 1] == offset[d]:
+            arrive[t] = np.inf
+            continue
+        best = offset[d]
+        for v in range(offset[d] + 1, offset[d + 1]):
+            if free[v] < free[best]:
+                best = v
+        leave = free[best]
+        arrive[t] = leave + trip_out_s[t]
+        free[best] = leave + trip_round_s[t]
+    return arrive
+
+
+@dataclass(frozen=True)
+class DeliverySchedule:
+    """Trips per depot–point shipment and when each point's supplies are all there.
+
+    Attributes
+    ----------
+    depot, point
+        One entry per shipment (a depot–point pair with any positive flow).
+    mass_kg, trips
+        Load of the shipment and the vehicle trips it takes.
+    last_arrival_s
+        When its last load arrives.
+    point_complete_s
+        ``(n_points,)`` when everything allocated to a point has arrived (``now`` if nothing was
+        needed, ``inf`` if demand stays unmet).
+    vehicle_hours
+        Total vehicle time used, hours.
+    """
+
+    depot: np.ndarray
+    point: np.ndarray
+    mass_kg: np.ndarray
+    trips: np.ndarray
+    last_arrival_s: np.ndarray
+    point_complete_s: np.ndarray
+    vehicle_hours: float
+
+
+def delivery_schedule(
+    result: AllocationResult,
+    travel_s,
+    *,
+    unit_mass_kg,
+    vehicle_capacity_kg: float,
+    vehicles_per_depot,
+    release_s=0.0,
+    now_s: float = 0.0,
+    handling_s: float = 0.0,
+    return_travel_s=None,
+    unmet_tol: float = 1e-6,
+) -> DeliverySchedule:
+    """Vehicle trips for an allocation and when each demand point is fully supplied.
+
+    Parameters
+    ----------
+    result
+        The allocation.
+    travel_s
+        ``(n_depots, n_points)`` one-way driving times (without the release time).
+    unit_mass_kg
+        Mass per unit of each item (``n_items``).
+    vehicle_capacity_kg
+        Payload of one vehicle.
+    vehicles_per_depot
+        Vehicles at each depot (scalar or ``n_depots``).
+    release_s
+        Release delay of each depot, counted from ``now_s``.
+    handling_s
+        Loading plus unloading time per trip.
+    return_travel_s
+        ``(n_points, n_depots)`` times back, default the same as out.
+    """
+    if vehicle_capacity_kg <= 0:
+        raise ValueError("vehicle_capacity_kg must be > 0")
+    t = np.asarray(travel_s, dtype=np.float64)
+    back = t.T if return_travel_s is None else np.asarray(return_travel_s, dtype=np.float64)
+    mass_unit = np.asarray(unit_mass_kg, dtype=np.float64)
+    n_d, n_p = result.n_depots, result.n_points
+    key = result.depot * n_p + result.point
+    uniq, inv = np.unique(key, return_inverse=True)
+    mass = np.zeros(uniq.size)
+    np.add.at(mass, inv, result.quantity * mass_unit[result.item])
+    dep, pt = uniq // n_p, uniq % n_p
+    trips = np.ceil(mass / vehicle_capacity_kg - 1e-12).astype(np.int64)
+    out_s = t[dep, pt] + handling_s
+    round_s = t[dep, pt] + back[pt, dep] + handling_s
+    # One row per trip, each depot's nearest shipments first.
+    trip_ship = np.repeat(np.arange(uniq.size), trips)
+    order = np.lexsort((trip_ship, out_s[trip_ship], dep[trip_ship]))
+    trip_ship = trip_ship[order]
+    vehicles = np.broadcast_to(np.asarray(vehicles_per_depot, dtype=np.int64), (n_d,)).copy()
+    release = now_s + np.broadcast_to(np.asarray(release_s, dtype=np.float64), (n_d,))
+    arrive = schedule_trips(dep[trip_ship], out_s[trip_ship], round_s[trip_ship], release, vehicles)
+    last = np.full(uniq.size, -np.inf)
+    np.maximum.at(last, trip_ship, arrive)
+    complete = np.full(n_p, float(now_s))
+    np.maximum.at(complete, pt, last)
+    complete[np.any(result.unmet > unmet_tol, axis=1)] = np.inf
+    return DeliverySchedule(
+        depot=dep,
+        point=pt,
+        mass_kg=mass,
+        trips=trips,
+        last_arrival_s=last,
+        point_complete_s=complete,
+        vehicle_hours=float(np.sum(trips * round_s) / 3600.0),
+    )
