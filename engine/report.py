@@ -311,6 +311,35 @@ def draw_table_plot(name: str, table: dict[str, np.ndarray], hint: list[str], ou
     return _save(fig, out / f"table_{name}.png")
 
 
+GANTT_COLUMNS = ("team", "task", "start_s", "arrive_s", "end_s")
+
+
+def draw_gantt(table: dict[str, np.ndarray], path: Path, title: str = "team tasks") -> str:
+    """A Gantt chart of teams: one row per team, travel (start to arrival) then work (arrival to end).
+
+    ``table`` has the columns :data:`GANTT_COLUMNS` (a ``team_tasks`` results table); each bar
+    is labelled with its task number.
+    """
+    names = [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(table["team"]).tolist()]
+    start, arrive, end = (np.asarray(table[c], float) for c in ("start_s", "arrive_s", "end_s"))
+    rows = list(dict.fromkeys(names))
+    row = {n: i for i, n in enumerate(rows)}
+    span = float(np.nanmax(end[np.isfinite(end)], initial=1.0))
+    scale, unit = time_unit(span)
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(rows) + 1.5))
+    for k, n in enumerate(names):
+        y = row[n]
+        ax.barh(y, (arrive[k] - start[k]) / scale, left=start[k] / scale, color="0.7", height=0.6)
+        ax.barh(y, (end[k] - arrive[k]) / scale, left=arrive[k] / scale, color="tab:red", height=0.6)
+        ax.text(arrive[k] / scale, y, f" {int(np.asarray(table['task'])[k])}", va="center", fontsize=6)
+    ax.set_yticks(range(len(rows)), rows, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"time ({unit})")
+    ax.set_title(f"{title}: travel (grey) and work (red), task numbers", fontsize=10)
+    ax.grid(True, axis="x", alpha=0.3)
+    return _save(fig, path)
+
+
 def draw_kpi_table(rows: list[tuple[str, str, str]], path: Path, title: str) -> str:
     """A table of KPIs as a figure."""
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
@@ -387,6 +416,8 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
         if hint is not None:
             table = res.table(name)
             figures.append((name, draw_table_plot(name, table, [str(h) for h in hint], out)))
+    if "team_tasks" in res.table_names and set(GANTT_COLUMNS) <= set(res.table("team_tasks")):
+        figures.append(("team Gantt", draw_gantt(res.table("team_tasks"), out / "team_gantt.png")))
     kpis = res.kpis
     rows = [(k.description or k.name, _fmt(k.value), k.units) for k in kpis.values()]
     if rows:

@@ -9,6 +9,7 @@ engine finds them through the ``hazchain.models`` entry point, which calls
 def register() -> None:
     """Import the built-in model modules so that they register themselves."""
     from models.chains import park  # noqa: F401
+    from models.crowds import evacuation  # noqa: F401
     from models.exposure import population, roads  # noqa: F401
     from models.hazards import barrier_lake, flood, gaussian_plume, landslide_process, shaking  # noqa: F401
     from models.impact import (  # noqa: F401
@@ -19,4 +20,5 @@ def register() -> None:
         road_closures,
         toxic_exposure,
     )
+    from models.response import relief, rescue, targets, warning_process  # noqa: F401
     from models.terrain import terrain  # noqa: F401

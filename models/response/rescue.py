@@ -214,7 +214,10 @@ class RescueProcess(Process):
             if all(t.min_visibility_m is None for t, _ in rows)
             else col("min_visibility_m", 0.0),
         )
-        self.teams.leg_s += np.array([base[t.base].outside_travel_s for t, _ in rows])
+        self.outside_s = np.array([base[t.base].outside_travel_s for t, _ in rows])
+        self.base_x = self.teams.x_m.copy()
+        self.base_y = self.teams.y_m.copy()
+        self.teams.leg_s += self.outside_s
         self.curve: SurvivalCurve = (
             GOLDEN_72_HOURS if cfg.survival == "golden_72_hours" else earthen_buildings_curve()
         )
@@ -226,6 +229,8 @@ class RescueProcess(Process):
         }
         self.alive = np.empty(0)
         self.t0_s = t_s
+        self.t_origin = t_s
+        self.air_why: dict[str, str] = {}
         self._epoch(t_s)
 
     def advance(self, t_s: float, dt_s: float) -> None:
@@ -285,6 +290,22 @@ class RescueProcess(Process):
         self.arrive = np.full(self.tasks.n, np.inf)
 
     # -- epochs --------------------------------------------------------------------------------
+    def _resnap_teams(self) -> None:
+        """Tie ground teams to the nearest node still on an open road (a closure may cut theirs off).
+
+        A team at base keeps its outside travel if it has not left yet; a team at a site walks the
+        off-road leg to the nearest connected node, as a task's people would.
+        """
+        teams = self.teams
+        ground = np.flatnonzero(~teams.is_air)
+        if ground.size == 0:
+            return
+        x = np.where(teams.at_base[ground], self.base_x[ground], teams.x_m[ground])
+        y = np.where(teams.at_base[ground], self.base_y[ground], teams.y_m[ground])
+        node, leg = self.travel.from_points(x, y)
+        teams.node[ground] = node
+        teams.leg_s[ground] = leg + np.where(teams.at_base[ground], self.outside_s[ground], 0.0)
+
     def _policy(self):
         cfg: RescueConfig = self.config  # type: ignore[assignment]
         if cfg.policy == "nearest":
@@ -305,12 +326,28 @@ class RescueProcess(Process):
         if self.travel is not None:
             tasks = tasks.snap(self.travel)  # the current network's connected nodes
             self.tasks = tasks
+            self._resnap_teams()
         weather = Weather(cfg.weather.wind_m_s, cfg.weather.visibility_m)
         arrival = arrival_matrix(self.teams, tasks, self.travel, t_s, weather=weather)
         pairs = self._policy().assign(arrival, self.teams, tasks, t_s)
         if pairs.n == 0:
             return
         kinds = self.teams.kind_names()
+        teams = self.teams
+        for i, j in zip(pairs.team.tolist(), pairs.task.tolist(), strict=True):
+            if teams.is_air[i] and self.team_names[i] not in self.air_why:
+                ready = teams.readiness_s[i] if teams.at_base[i] else 0.0
+                dist = float(np.hypot(tasks.x_m[j] - teams.x_m[i], tasks.y_m[j] - teams.y_m[i]))
+                self.air_why[self.team_names[i]] = (
+                    f"{kinds[i]} {self.team_names[i]}: readiness {ready / 3600:.2g} h"
+                    f" + {dist / 1000:.0f} km at {teams.cruise_speed_m_s[i] * 3.6:.0f} km/h"
+                    + (f" + approach {teams.approach_s[i] / 60:.0f} min" if teams.approach_s[i] > 0 else "")
+                    + (
+                        f", called {t_s - self.t_origin:.0f} s after the collapse"
+                        if t_s > self.t_origin
+                        else ""
+                    )
+                )
         work = np.empty(pairs.n)
         for p, (i, j) in enumerate(zip(pairs.team.tolist(), pairs.task.tolist(), strict=True)):
             k = kinds[i]
@@ -390,6 +427,23 @@ class RescueProcess(Process):
             ):
                 self.log[col].append(v)
 
+    def _no_aviation_reason(self) -> str:
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        teams = self.teams
+        if not teams.is_air.any():
+            return "none: no aircraft in the scenario"
+        air = np.flatnonzero(teams.is_air)
+        wind, vis = cfg.weather.wind_m_s, cfg.weather.visibility_m
+        if np.all((wind > teams.max_wind_m_s[air]) | (vis < teams.min_visibility_m[air])):
+            return (
+                f"none: all aircraft grounded (wind {wind:g} m/s,"
+                f" limit {teams.max_wind_m_s[air].max():g} m/s;"
+                f" visibility {vis:g} m, minimum {teams.min_visibility_m[air].min():g} m)"
+            )
+        if self.tasks is None or not np.any(self.tasks.kind == 1):
+            return "none: no task for aircraft (no medical evacuation sites)"
+        return "none: no aircraft was dispatched"
+
     # -- results -------------------------------------------------------------------------------
     def finish(self, t_s: float) -> None:
         """KPIs, the ``team_tasks`` table and the ``rescued_alive`` field."""
@@ -401,12 +455,15 @@ class RescueProcess(Process):
         air = np.isin(kinds, ["helicopter", "fixed_wing"])
         t_origin = getattr(self, "t_origin", self.t0_s)
         first_air = float(arrive[air].min() - t_origin) if air.any() else np.inf
-        who = log["team"][int(np.flatnonzero(air)[np.argmin(arrive[air])])] if air.any() else ""
+        if air.any():
+            why = self.air_why[log["team"][int(np.flatnonzero(air)[np.argmin(arrive[air])])]]
+        else:
+            why = self._no_aviation_reason()
         w.report_kpi(
             "rescue_first_aviation_on_scene_s",
             first_air,
             "s",
-            f"first aviation team on scene after the collapse ({who or 'none'})",
+            f"first aviation team on scene after the collapse ({why})",
         )
         w.report_kpi(
             "rescue_first_arrival_s",

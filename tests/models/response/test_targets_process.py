@@ -1,0 +1,137 @@
+"""Plan targets: ample resources meet the 2 h, 10 h and 90 % targets; removing them fails each, saying why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.grid import Grid
+from engine.rng import RandomStreams
+from engine.scheduler import Scheduler
+from engine.world import World
+from models.response.relief import ReliefConfig, ReliefProcess
+from models.response.rescue import RescueConfig, RescueProcess
+from models.response.targets import PlanTargets, PlanTargetsConfig
+from models.response.warning_process import WarningConfig, WarningProcess
+from tests.models.response.test_relief_process import line
+
+HELI_BASE = {"name": "airbase", "x_m": 2000.0 - 114000.0, "y_m": -152000.0}  # 190 km from the site (3-4-5)
+AMPLE = {
+    "rescue": {
+        "bases": [{"name": "station", "x_m": 0.0, "y_m": 0.0}, HELI_BASE],
+        "teams": [
+            {"name": "usar", "kind": "professional_rescue", "base": "station", "readiness_s": 600.0},
+            {
+                "name": "h1",
+                "kind": "helicopter",
+                "base": "airbase",
+                "readiness_s": 1800.0,
+                "cruise_speed_m_s": 250.0 / 3.6,
+            },
+        ],
+        "medevac_sites": 1,
+    },
+    "relief": {
+        "depots": [
+            {
+                "name": "county",
+                "level": "county",
+                "x_m": 0.0,
+                "y_m": 0.0,
+                "release_s": 600.0,
+                "stock": {"tent": 100.0, "water": 1.0e5, "food": 1.0e4},
+            }
+        ],
+        "shelters": [{"name": "school", "x_m": 2000.0, "y_m": 0.0, "capacity": 1000}],
+    },
+    "warning": {"channels": [{"name": "siren", "delay_s": 120.0, "rate_per_s": 0.01}]},
+}
+
+
+def run(rescue=None, relief=None, warning=None, *, with_relief=True):
+    world = World(Grid(-100.0, -100.0, 100.0, 25, 15))
+    world.networks["roads"] = line()
+    pop = world.grid.add_layer("population", "1", "people", writer="test")
+    pop.data[1, 21] = 100.0
+    cf = world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test")
+    cf.data[1, 21] = 1.0
+    cf.cause_event_id = 0
+    world.add_table(
+        "trapped_people",
+        {
+            "x_m": np.array([2000.0]),
+            "y_m": np.array([0.0]),
+            "people": np.array([2]),
+            "building_type": np.array(["URML"]),
+        },
+    )
+    world.report_kpi("buildings_complete", 10.0, "1")
+    world.report_kpi("buildings_moderate", 10.0, "1")
+    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    procs = [
+        PlanTargets(PlanTargetsConfig(gdp=1.0e9, replacement_value=1.0e6), name="targets", **kw),
+        RescueProcess(RescueConfig(**(rescue or AMPLE["rescue"])), name="rescue", **kw),
+        WarningProcess(WarningConfig(**(warning or AMPLE["warning"])), name="warning", **kw),
+    ]
+    if with_relief:
+        procs.append(ReliefProcess(ReliefConfig(**(relief or AMPLE["relief"])), name="relief", **kw))
+    sched.add_processes(procs)
+    for p in procs:
+        sched.start_process(p, cause_id=-1)
+    sched.run()
+    sched.finish()
+    return world.kpis
+
+
+def test_ample_resources_meet_every_target():
+    k = run()
+    assert k["rescue_first_aviation_on_scene_s"].value == pytest.approx(1800.0 + 190000.0 / (250.0 / 3.6))
+    assert k["target_aviation_2h"].value == 1.0
+    assert k["target_basic_life_10h"].value == 1.0
+    assert k["target_warning_90pct"].value == 1.0
+    assert k["targets_met"].value == 3
+    # 10 x 100 % + 10 x 10 % of 1e6 (the stated HAZUS-style loss ratios), against a GDP of 1e9
+    assert k["direct_economic_loss"].value == pytest.approx(11.0e6)
+    assert k["direct_loss_share_of_gdp"].value == pytest.approx(0.011)
+    assert k["affected_per_100k"].value == pytest.approx(100.0 / 100.0 * 1e5)
+
+
+def test_a_slow_helicopter_fails_the_2h_target_and_says_why():
+    slow = dict(AMPLE["rescue"])
+    slow["teams"] = [
+        AMPLE["rescue"]["teams"][0],
+        dict(AMPLE["rescue"]["teams"][1], readiness_s=5400.0, cruise_speed_m_s=200.0 / 3.6),
+    ]
+    k = run(rescue=slow)
+    assert k["rescue_first_aviation_on_scene_s"].value == pytest.approx(5400.0 + 190000.0 / (200.0 / 3.6))
+    assert k["target_aviation_2h"].value == 0.0
+    text = k["target_aviation_2h"].description
+    assert "2.5 h > 2 h" in text and "readiness 1.5 h + 190 km at 200 km/h" in text, text
+
+
+def test_grounded_or_missing_aircraft_fail_with_the_reason():
+    k = run(rescue=dict(AMPLE["rescue"], weather={"wind_m_s": 30.0}))
+    assert k["target_aviation_2h"].value == 0.0
+    assert "grounded" in k["target_aviation_2h"].description
+
+
+def test_missing_supplies_fail_the_10h_target_and_name_what_was_missing():
+    no_food = dict(AMPLE["relief"])
+    no_food["depots"] = [dict(AMPLE["relief"]["depots"][0], stock={"tent": 100.0, "water": 1.0e5})]
+    k = run(relief=no_food)
+    assert k["target_basic_life_10h"].value == 0.0
+    text = k["target_basic_life_10h"].description
+    assert "food 100" in text and "100 displaced people still without basic life" in text, text
+    k = run(with_relief=False)
+    assert k["target_basic_life_10h"].value == 0.0 and "no relief" in k["target_basic_life_10h"].description
+
+
+def test_a_weak_warning_fails_the_90_percent_target():
+    weak = {
+        "channels": [{"name": "siren", "rate_per_s": 0.01, "reach_day": 0.6, "reach_night": 0.6}],
+        "word_of_mouth_per_s": 0.0,
+    }
+    k = run(warning=weak)
+    assert k["target_warning_90pct"].value == 0.0
+    assert "60% < 90%" in k["target_warning_90pct"].description
