@@ -31,15 +31,35 @@ with ``c_ij`` = release time of depot ``i`` + travel time to point ``j`` over th
 (time until the goods could be there) and ``u_j`` the unmet demand at a penalty ``P``. With
 ``P`` larger than any augmenting path can cost (``(n_depots + 1) × max c``, the default) the
 solution delivers the most that stocks and roads allow, and among such deliveries the quickest
-in total unit-seconds. Items share no constraint, so each is its own LP, solved by HiGHS
-(:func:`scipy.optimize.linprog`, sparse). Unreachable pairs (``inf``) have no variable.
+in total unit-seconds. Items share no constraint, so each is solved on its own.
+Unreachable pairs (``inf``) have no arc.
 
-For many points, each point first gets only its ``candidates_per_point`` cheapest depots; the
-LP's duals then **price** every left-out pair (reduced cost ``c_ij - y_i - z_j``), each point's
-most improving pair is added and the LP solved again, until no pair would improve it: column
-generation, so the result is exact for the full problem, not a heuristic cut. When stocks are
-short, many rounds may be needed (each point gains one pair per round); ``price=False`` keeps
-the cut instead, an approximation that the caller chooses knowingly.
+The default solver (``solver="network"``, chosen by ``"auto"`` whenever OR-tools imports) is
+an exact **min-cost flow** (Ahuja, Magnanti & Orlin 1993, ch. 9-10): per item one balanced
+network with an "unmet" source holding the whole demand at the penalty per unit and a sink for
+the stock left over, solved by OR-tools' ``SimpleMinCostFlow`` (cost-scaling push-relabel,
+Goldberg 1997). It needs integers: costs are rounded to whole ``cost_resolution_s`` (1 s by
+default; the optimum of the unrounded costs is then at most ``cost_resolution_s`` × units
+shipped cheaper) and quantities are counted in whole ``quantity_unit`` (whole units when all
+stocks and demands are whole, which :func:`relief_demand` makes them for one-day needs;
+otherwise thousandths, rounded down). With integer data the transportation problem has an
+integral optimum, so this is the LP's optimum, not an approximation.
+
+Large problems (more than :data:`NETWORK_FULL_ARCS` pairs) start from each point's
+:data:`NETWORK_CANDIDATES` cheapest depots (plus, with ``depot_group``, the cheapest of each
+level) and **price** the rest: the depot duals ``λ_i`` of the restricted optimum are the
+shortest-path distances of its residual graph, which reduce to a dense graph over the depots
+(:func:`_depot_potentials`); a left-out pair ``(i, j)`` has a negative reduced cost iff
+``c_ij + λ_i < π_j = min(P, min over the point's arcs of c_kj + λ_k)``, checked exactly in
+integers for all pairs at once, and when none has, the restricted optimum is the full one.
+Each point gains its ``add_per_round`` most improving pairs a round until none is left, and
+the next item starts from the arcs the previous needed. After ``max_rounds`` the full problem
+is solved.
+
+``solver="highs"`` keeps the LP route (scipy's HiGHS dual simplex) with column generation by
+the LP duals, one pair per point and round; it is slow at 10 000 points (minutes when stocks
+are short). With either solver ``price=False`` keeps the starting pairs only, a restriction
+that the caller chooses knowingly.
 
 **Delivery** (:func:`delivery_schedule`): each depot–point flow of all items is loaded on
 vehicles of ``vehicle_capacity_kg`` in ``ceil(mass / capacity)`` direct trips (no multi-stop
@@ -127,6 +147,11 @@ RELIEF_ITEMS: dict[str, ReliefItem] = {
 }
 DEFAULT_ITEMS: tuple[str, ...] = tuple(RELIEF_ITEMS)
 
+NETWORK_CANDIDATES = 8
+"""Starting depots per point of the network solver on large problems (pricing adds the rest)."""
+NETWORK_FULL_ARCS = 200_000
+"""Above this many depot-point pairs the network solver starts from candidates and prices."""
+
 
 def relief_demand(people, days: float = 1.0, items=DEFAULT_ITEMS) -> np.ndarray:
     """Needs of each demand point, ``(n_points, n_items)`` in each item's unit.
@@ -201,7 +226,7 @@ class AllocationResult:
 
 
 def _solve_item(c_arc, di, pj, stock, demand, penalty, scale):
-    """One transportation LP on the given arcs (``<=`` form). Returns flows and the duals.
+    """One transportation LP on the given arcs (``<=`` form), HiGHS. Returns flows and the duals.
 
     Costs are divided by ``scale`` (the largest cost) so the LP sees numbers of order one; the
     duals are returned in the original units. HiGHS's dual simplex: on these problems (few
@@ -225,6 +250,155 @@ def _solve_item(c_arc, di, pj, stock, demand, penalty, scale):
     return np.maximum(res.x, 0.0), duals[:n_d], duals[n_d:]
 
 
+def _solve_flow(cost_int, di, pj, stock_int, demand_int, penalty_int):
+    """One item's restricted problem as a balanced min-cost flow (OR-tools, integer data).
+
+    Nodes: depots, points, an "unmet" source ``U`` holding the whole demand and a sink ``T``
+    taking what is not shipped. Arcs: depot -> point (cost ``c_ij``, capacity ``d_j``),
+    ``U`` -> point (cost = penalty, capacity ``d_j``), depot -> ``T`` and ``U`` -> ``T`` (cost 0).
+    Every point's demand is then met by depots or by ``U``, which is the LP above exactly.
+    Returns the depot-point flows and the unmet quantity per point.
+    """
+    from ortools.graph.python import min_cost_flow
+
+    n_d, n_p = stock_int.size, demand_int.size
+    na = di.size
+    u, t = n_d + n_p, n_d + n_p + 1
+    total = int(demand_int.sum())
+    tail = np.concatenate([di, np.full(n_p, u), np.arange(n_d), [u]])
+    head = np.concatenate([n_d + pj, n_d + np.arange(n_p), np.full(n_d, t), [t]])
+    cap = np.concatenate([demand_int[pj], demand_int, stock_int, [total]])
+    unit = np.concatenate([cost_int[di, pj], np.full(n_p, penalty_int), np.zeros(n_d + 1)])
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        tail.astype(np.int64), head.astype(np.int64), cap.astype(np.int64), unit.astype(np.int64)
+    )
+    supply = np.concatenate([stock_int, -demand_int, [total, -int(stock_int.sum())]])
+    mcf.set_nodes_supplies(np.arange(n_d + n_p + 2), supply.astype(np.int64))
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"allocation min-cost flow failed: {status}")
+    f = np.asarray(mcf.flows(np.arange(na + n_p)), dtype=np.int64)
+    return f[:na], f[na:]
+
+
+@numba.njit(cache=True)
+def _depot_potentials(cost_int, active, ui, uj, leftover, penalty_int):  # pragma: no cover
+    """Depot duals ``λ`` of a solved restricted problem: shortest paths in its residual graph.
+
+    The residual graph of the optimal flow holds no negative cycle, and the distances from the
+    super-source are optimal node potentials (Ahuja, Magnanti & Orlin 1993, §9.3). Only the
+    depots need them: a path enters depot ``i`` backwards over a used arc ``(i, j)`` from point
+    ``j``, which is reached forward from another depot ``k`` over an active arc (``c_kj - c_ij``)
+    or from the unmet source (``P - c_ij``); a depot with stock left is at 0. So ``λ`` is the
+    shortest-path solution of a dense ``n_depots``-node graph (Bellman-Ford). A depot that ships
+    nothing and has nothing left (no stock) is unreachable: ``λ = inf``.
+    """
+    n_d = cost_int.shape[0]
+    w = np.full((n_d, n_d), np.inf)
+    lam = np.full(n_d, np.inf)
+    for e in range(ui.size):
+        i = ui[e]
+        j = uj[e]
+        cij = cost_int[i, j]
+        if penalty_int - cij < lam[i]:
+            lam[i] = penalty_int - cij
+        for k in range(n_d):
+            if active[k, j]:
+                v = cost_int[k, j] - cij
+                if v < w[k, i]:
+                    w[k, i] = v
+    for i in range(n_d):
+        if leftover[i] and lam[i] > 0.0:
+            lam[i] = 0.0
+    for _ in range(n_d + 1):
+        changed = False
+        for k in range(n_d):
+            if lam[k] == np.inf:
+                continue
+            for i in range(n_d):
+                v = lam[k] + w[k, i]
+                if v < lam[i]:
+                    lam[i] = v
+                    changed = True
+        if not changed:
+            break
+    return lam
+
+
+_INT_LIMIT = 2.0**62  # int64 headroom for OR-tools' cost scaling and the total cost
+
+
+def _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit):
+    """Costs in whole ``cost_resolution_s`` and quantities in whole ``quantity_unit`` (floored).
+
+    The resolution is coarsened ×10 until the largest cost times the node count and times the
+    total demand fit (OR-tools' cost scaling multiplies costs by the node count).
+    """
+    if quantity_unit is None:
+        whole = np.all(s == np.round(s)) and np.all(d == np.round(d))
+        quantity_unit = 1.0 if whole else 1e-3
+    q = float(quantity_unit)
+    s_int = np.floor(s / q + 1e-9).astype(np.int64)
+    d_int = np.floor(d / q + 1e-9).astype(np.int64)
+    bound = max(c.shape[0] + c.shape[1] + 3, float(d_int.sum(axis=0).max(initial=0)), 1.0)
+    res = float(cost_resolution_s)
+    while penalty / res * bound > _INT_LIMIT or penalty / res > 2.0**50:  # pricing sums stay exact in float64
+        res *= 10.0
+    c_int = np.where(np.isfinite(c), np.round(c / res), np.inf)
+    return c_int, s_int, d_int, float(np.round(penalty / res)), q
+
+
+def _allocate_network(
+    c, finite, start, s, d, penalty, *, price, max_rounds, add_per_round, cost_resolution_s, quantity_unit
+):
+    """Exact allocation by min-cost flow with column generation on few candidate arcs per point."""
+    n_d, n_p = c.shape
+    c_int, s_int, d_int, p_int, q = _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit)
+    cols = np.arange(n_p)
+    flows = []
+    n_arcs = 0
+    n_rounds = 0
+    active = start.copy()
+    for item in range(s.shape[1]):
+        si, dj = s_int[:, item], d_int[:, item]
+        for rnd in range(1, max_rounds + 2):
+            if rnd == max_rounds + 1:  # pricing did not settle: solve the whole problem once
+                active = finite.copy()
+            di, pj = np.nonzero(active)
+            x, _ = _solve_flow(c_int, di, pj, si, dj, p_int)
+            n_rounds = max(n_rounds, rnd)
+            if not price or rnd == max_rounds + 1:
+                break
+            used = x > 0
+            shipped = np.bincount(di[used], weights=x[used], minlength=n_d)
+            lam = _depot_potentials(c_int, active, di[used], pj[used], shipped < si, p_int)
+            reduced = c_int + lam[:, None]
+            pi = np.minimum(p_int, np.where(active, reduced, np.inf).min(axis=0))
+            viol = reduced < pi[None, :]
+            if not viol.any():
+                break
+            score = np.where(viol, reduced, np.inf)
+            k = min(add_per_round, n_d)
+            best = np.argpartition(score, k - 1, axis=0)[:k] if k < n_d else np.argsort(score, axis=0)
+            rows = np.broadcast_to(cols[None, :], best.shape)
+            ok = np.isfinite(score[best, rows])
+            active[best[ok], rows[ok]] = True
+        n_arcs += int(di.size)
+        pos = x > 0
+        flows.append((di[pos], pj[pos], x[pos] * q))
+        # the next item starts from the arcs this one needed (items share the costs)
+    return flows, n_arcs, n_rounds
+
+
+def _have_ortools() -> bool:
+    try:
+        import ortools.graph.python.min_cost_flow  # noqa: F401
+    except ImportError:  # pragma: no cover - ortools is a dependency; the LP stays as a fallback
+        return False
+    return True
+
+
 def allocate(
     cost_s,
     stock,
@@ -236,6 +410,10 @@ def allocate(
     penalty_s: float | None = None,
     max_rounds: int = 50,
     tol: float = 1e-7,
+    solver: str = "auto",
+    cost_resolution_s: float = 1.0,
+    quantity_unit: float | None = None,
+    add_per_round: int = 3,
 ) -> AllocationResult:
     """Min-cost allocation of every item from depots to demand points, with unmet-demand slack.
 
@@ -249,20 +427,32 @@ def allocate(
         ``(n_points, n_items)`` needs.
     candidates_per_point
         Start each point with its cheapest depots only and add others by pricing (exact);
-        ``None``: all reachable pairs from the start.
+        ``None``: all reachable pairs from the start (the network solver starts large problems
+        from :data:`NETWORK_CANDIDATES` per point by itself, still exact).
     depot_group
         Optional group of each depot (its level): every point also starts with its cheapest
-        depot of each group, so far but large reserves are in reach from the first LP.
+        depot of each group, so far but large reserves are in reach from the first solve.
     price
-        With ``False`` the LP keeps the starting pairs only: each point is served from its
-        ``candidates_per_point`` cheapest depots at most, a restriction, not the full optimum
-        (much faster when stocks are short and pricing needs many rounds).
+        With ``False`` only the starting pairs are used: each point is served from its
+        ``candidates_per_point`` cheapest depots at most, a restriction, not the full optimum.
     penalty_s
         Cost of one unit unmet (default ``(n_depots + 1) × max finite cost + 1``).
     max_rounds
-        Limit on pricing rounds per item.
+        Limit on pricing rounds per item (the network solver then solves the full problem once;
+        the LP raises).
     tol
-        Reduced-cost tolerance of the pricing and the flow threshold.
+        Reduced-cost tolerance of the LP's pricing and its flow threshold.
+    solver
+        ``"network"``: exact min-cost flow (OR-tools, integer data, see the module notes);
+        ``"highs"``: the LP with scipy's HiGHS; ``"auto"``: network when OR-tools imports.
+    cost_resolution_s
+        Network solver: costs are rounded to whole multiples of this (coarsened ×10 if the
+        int64 range asks for it).
+    quantity_unit
+        Network solver: stocks and demands are counted in whole multiples of this, rounded
+        down; default 1 when all quantities are whole, else 0.001.
+    add_per_round
+        Network solver: arcs added per point and pricing round (its most improving ones).
 
     Returns
     -------
@@ -276,6 +466,9 @@ def allocate(
         raise ValueError(f"shapes disagree: cost {c.shape}, stock {s.shape}, demand {d.shape}")
     if np.any(s < 0) or np.any(d < 0) or np.any(c < 0):
         raise ValueError("costs, stocks and demands must be >= 0")
+    if solver not in ("auto", "network", "highs"):
+        raise ValueError(f"solver must be 'auto', 'network' or 'highs', not {solver!r}")
+    network = solver == "network" or (solver == "auto" and _have_ortools())
     n_i = s.shape[1]
     finite = np.isfinite(c)
     cmax = float(c[finite].max()) if finite.any() else 0.0
@@ -284,6 +477,8 @@ def allocate(
         raise ValueError(f"penalty_s ({penalty}) must exceed the largest cost ({cmax})")
     scale = max(cmax, 1.0)
 
+    if network and candidates_per_point is None and price and n_d * n_p > NETWORK_FULL_ARCS:
+        candidates_per_point = NETWORK_CANDIDATES
     # Starting arcs: all reachable pairs, or each point's cheapest candidates.
     if candidates_per_point is None or candidates_per_point >= n_d:
         start = finite.copy()
@@ -303,12 +498,56 @@ def allocate(
             best = idx[np.argmin(masked[idx], axis=0)]
             start[best, np.arange(n_p)] |= finite[best, np.arange(n_p)]
 
-    out_d, out_p, out_i, out_q = [], [], [], []
+    if network:
+        flows, n_arcs, n_rounds = _allocate_network(
+            c,
+            finite,
+            start,
+            s,
+            d,
+            penalty,
+            price=price,
+            max_rounds=max_rounds,
+            add_per_round=max(int(add_per_round), 1),
+            cost_resolution_s=cost_resolution_s,
+            quantity_unit=quantity_unit,
+        )
+    else:
+        flows, n_arcs, n_rounds = _allocate_lp(
+            c, finite, start, s, d, penalty, scale, price=price, max_rounds=max_rounds, tol=tol
+        )
     unmet = d.copy()
     total_cost = 0.0
+    for item, (di, pj, x) in enumerate(flows):
+        got = np.zeros(n_p)
+        np.add.at(got, pj, x)
+        unmet[:, item] = np.maximum(d[:, item] - got, 0.0)
+        total_cost += float(np.sum(c[di, pj] * x))
+    cat = lambda k, dt: np.concatenate([f[k] for f in flows]).astype(dt) if flows else np.empty(0, dt)  # noqa: E731
+    return AllocationResult(
+        depot=cat(0, np.int64),
+        point=cat(1, np.int64),
+        item=np.concatenate([np.full(f[0].size, i, dtype=np.int64) for i, f in enumerate(flows)])
+        if flows
+        else np.empty(0, np.int64),
+        quantity=cat(2, np.float64),
+        unmet=unmet,
+        cost=total_cost,
+        n_depots=n_d,
+        n_points=n_p,
+        n_items=n_i,
+        n_arcs=n_arcs,
+        n_rounds=n_rounds,
+    )
+
+
+def _allocate_lp(c, finite, start, s, d, penalty, scale, *, price, max_rounds, tol):
+    """The LP route: HiGHS per item, with column generation by the LP duals."""
+    n_p = c.shape[1]
+    flows = []
     n_arcs = 0
     n_rounds = 0
-    for item in range(n_i):
+    for item in range(s.shape[1]):
         active = start.copy()
         for rnd in range(1, max_rounds + 1):
             di, pj = np.nonzero(active)
@@ -316,10 +555,10 @@ def allocate(
                 x = np.zeros(0)
                 break
             x, y, z = _solve_item(c[di, pj], di, pj, s[:, item], d[:, item], penalty, scale)
-            reduced = np.where(finite & ~active, (c - penalty) - y[:, None] - z[None, :], np.inf)
             n_rounds = max(n_rounds, rnd)
             if not price:
                 break
+            reduced = np.where(finite & ~active, (c - penalty) - y[:, None] - z[None, :], np.inf)
             # add each point's most negative left-out pair (classic pricing: few columns per round)
             best = np.argmin(reduced, axis=0)
             gain = reduced[best, np.arange(n_p)]
@@ -331,28 +570,8 @@ def allocate(
             raise RuntimeError(f"pricing did not converge in {max_rounds} rounds for item {item}")
         n_arcs += int(di.size)
         pos = x > tol
-        out_d.append(di[pos])
-        out_p.append(pj[pos])
-        out_i.append(np.full(int(pos.sum()), item, dtype=np.int64))
-        out_q.append(x[pos])
-        got = np.zeros(n_p)
-        np.add.at(got, pj[pos], x[pos])
-        unmet[:, item] = np.maximum(d[:, item] - got, 0.0)
-        total_cost += float(np.sum(c[di[pos], pj[pos]] * x[pos]))
-    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.empty(0, dt)  # noqa: E731
-    return AllocationResult(
-        depot=cat(out_d, np.int64),
-        point=cat(out_p, np.int64),
-        item=cat(out_i, np.int64),
-        quantity=cat(out_q, np.float64),
-        unmet=unmet,
-        cost=total_cost,
-        n_depots=n_d,
-        n_points=n_p,
-        n_items=n_i,
-        n_arcs=n_arcs,
-        n_rounds=n_rounds,
-    )
+        flows.append((di[pos], pj[pos], x[pos]))
+    return flows, n_arcs, n_rounds
 
 
 @numba.njit(cache=True)

@@ -1,4 +1,7 @@
-"""Relief needs from the Sphere standards; allocation against networkx min-cost flow and brute force."""
+"""Relief needs from the Sphere standards; allocation against networkx min-cost flow and brute force.
+
+Both solvers (the OR-tools min-cost flow and the HiGHS LP) are checked against the same oracles.
+"""
 
 from __future__ import annotations
 
@@ -58,11 +61,15 @@ def random_instance(seed, n_d, n_p, n_i=2):
     return cost, stock, demand
 
 
+SOLVERS = ["network", "highs"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(10))
-def test_allocation_matches_networkx_min_cost_flow(seed):
+def test_allocation_matches_networkx_min_cost_flow(seed, solver):
     cost, stock, demand = random_instance(seed, 4, 9)
     penalty = (cost.shape[0] + 1) * cost[np.isfinite(cost)].max() + 1
-    res = allocate(cost, stock, demand)
+    res = allocate(cost, stock, demand, solver=solver)
     for item in range(stock.shape[1]):
         ref_cost, ref_unmet = networkx_objective(cost, stock[:, item], demand[:, item], penalty)
         x = res.flow_matrix(item)
@@ -75,13 +82,66 @@ def test_allocation_matches_networkx_min_cost_flow(seed):
         assert np.all(x[~np.isfinite(cost)] == 0)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(10))
-def test_pricing_from_few_candidates_reaches_the_full_optimum(seed):
+def test_pricing_from_few_candidates_reaches_the_full_optimum(seed, solver):
     cost, stock, demand = random_instance(100 + seed, 6, 25, n_i=1)
-    full = allocate(cost, stock, demand)
-    priced = allocate(cost, stock, demand, candidates_per_point=1)
+    penalty = (cost.shape[0] + 1) * cost[np.isfinite(cost)].max() + 1
+    ref_cost, ref_unmet = networkx_objective(cost, stock[:, 0], demand[:, 0], penalty)
+    full = allocate(cost, stock, demand, solver=solver)
+    priced = allocate(cost, stock, demand, candidates_per_point=1, solver=solver)
     assert priced.cost == pytest.approx(full.cost, rel=1e-9, abs=1e-6)
+    assert priced.cost + penalty * priced.unmet.sum() == pytest.approx(ref_cost, rel=1e-12)
+    assert priced.unmet.sum() == pytest.approx(ref_unmet)
     np.testing.assert_allclose(priced.unmet, full.unmet, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_network_pricing_over_items_and_levels_matches_networkx(seed):
+    # Several items share the carried-over arcs; short stocks make pricing work for several rounds.
+    rng = np.random.default_rng(300 + seed)
+    n_d, n_p, n_i = 12, 60, 3
+    cost = rng.integers(60, 20_000, (n_d, n_p)).astype(float)
+    cost[rng.random(cost.shape) < 0.1] = np.inf
+    demand = rng.integers(0, 50, (n_p, n_i)).astype(float)
+    stock = rng.integers(0, 200, (n_d, n_i)).astype(float)
+    penalty = (n_d + 1) * cost[np.isfinite(cost)].max() + 1
+    res = allocate(
+        cost, stock, demand, candidates_per_point=2, depot_group=np.arange(n_d) % 3, add_per_round=1
+    )
+    assert res.n_rounds >= 2
+    for item in range(n_i):
+        ref_cost, ref_unmet = networkx_objective(cost, stock[:, item], demand[:, item], penalty)
+        x = res.flow_matrix(item)
+        ours = float(np.sum(np.where(x > 0, cost, 0.0) * x) + penalty * res.unmet[:, item].sum())
+        assert ours == pytest.approx(ref_cost, rel=1e-12)
+        assert res.unmet[:, item].sum() == pytest.approx(ref_unmet)
+    # the round limit falls back to the whole problem, still optimal
+    capped = allocate(cost, stock, demand, candidates_per_point=1, max_rounds=1)
+    assert capped.cost == pytest.approx(res.cost, rel=1e-12) and capped.n_rounds == 2
+    np.testing.assert_allclose(capped.unmet, res.unmet)
+
+
+def test_network_with_fractional_costs_and_quantities_is_within_its_rounding_of_the_lp():
+    # Travel times are not whole seconds and two-day needs of 0.5 ration are fractional: the
+    # network solver rounds costs to 1 s and counts quantities in thousandths (floored).
+    rng = np.random.default_rng(5)
+    cost = rng.uniform(100.0, 9000.0, (7, 40))
+    demand = rng.integers(0, 30, (40, 2)) * np.array([1.5, 0.25])
+    stock = rng.uniform(0.0, 60.0, (7, 2))
+    lp = allocate(cost, stock, demand, solver="highs")
+    net = allocate(cost, stock, demand, solver="network")
+    penalty = (7 + 1) * cost.max() + 1
+    shipped = lp.quantity.sum()
+    assert net.unmet.sum() == pytest.approx(lp.unmet.sum(), abs=2 * 7 * 2e-3)  # floors of the stocks
+    gap = (net.cost + penalty * net.unmet.sum()) - (lp.cost + penalty * lp.unmet.sum())
+    assert -1e-9 * lp.cost <= gap <= 1.0 * shipped + penalty * 2 * 7 * 1e-3
+    assert np.all(net.shipped() <= stock + 1e-9) and np.all(net.delivered() <= demand + 1e-9)
+    # finer units close the gap accordingly (the net solution is feasible, so never below the LP)
+    fine = allocate(cost, stock, demand, cost_resolution_s=1e-3, quantity_unit=1e-6)
+    lp_obj = lp.cost + penalty * lp.unmet.sum()
+    fine_gap = (fine.cost + penalty * fine.unmet.sum()) - lp_obj
+    assert -1e-9 * lp_obj <= fine_gap <= 1e-3 * shipped + penalty * 2 * 7 * 1e-6
 
 
 def test_tiny_case_against_brute_force_enumeration():
@@ -120,6 +180,8 @@ def test_allocate_rejects_inconsistent_input():
         allocate(np.ones((2, 3)), np.ones((2, 1)), np.ones((2, 1)))
     with pytest.raises(ValueError, match="penalty_s"):
         allocate(np.full((1, 1), 50.0), [[1.0]], [[1.0]], penalty_s=10.0)
+    with pytest.raises(ValueError, match="solver"):
+        allocate(np.full((1, 1), 50.0), [[1.0]], [[1.0]], solver="simplex")
 
 
 def test_delivery_schedule_by_hand():
@@ -153,16 +215,19 @@ def test_delivery_schedule_by_hand():
     assert np.isinf(s2.point_complete_s[0]) and s2.point_complete_s[1] == 0.0
 
 
-def test_restricted_candidates_without_pricing_and_the_level_groups():
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_restricted_candidates_without_pricing_and_the_level_groups(solver):
     # a township depot next to both points with little stock; a central depot far away with plenty
     cost = np.array([[100.0, 120.0], [5000.0, 5200.0]])
     stock = np.array([[10.0], [1000.0]])
     demand = np.array([[30.0], [30.0]])
-    full = allocate(cost, stock, demand)
+    full = allocate(cost, stock, demand, solver=solver)
     assert full.unmet.sum() == 0.0
-    cut = allocate(cost, stock, demand, candidates_per_point=1, price=False)
+    cut = allocate(cost, stock, demand, candidates_per_point=1, price=False, solver=solver)
     assert cut.unmet.sum() == pytest.approx(50.0)  # the central stock is out of reach
-    grouped = allocate(cost, stock, demand, candidates_per_point=1, price=False, depot_group=[4, 0])
+    grouped = allocate(
+        cost, stock, demand, candidates_per_point=1, price=False, depot_group=[4, 0], solver=solver
+    )
     assert grouped.unmet.sum() == 0.0 and grouped.cost == pytest.approx(full.cost)
-    priced = allocate(cost, stock, demand, candidates_per_point=1)
+    priced = allocate(cost, stock, demand, candidates_per_point=1, solver=solver)
     assert priced.cost == pytest.approx(full.cost) and priced.n_rounds >= 2
