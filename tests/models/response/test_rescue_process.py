@@ -9,6 +9,7 @@ import pytest
 
 from engine.grid import Grid
 from engine.network import Network
+from engine.process import Process, ProcessConfig
 from engine.rng import RandomStreams
 from engine.scheduler import Scheduler
 from engine.world import World
@@ -144,3 +145,62 @@ def test_events_name_the_cause_and_no_team_means_unmet():
     rescued = world.events.of_kind("people_rescued")[0]
     assert rescued.time_s == pytest.approx(800.0 + 5400.0)
     assert all(world.events[e.cause_id].kind == "team_dispatched" for e in arrived)
+
+
+class _CloseAt(Process):
+    """Test helper: closes the road 1-2 (both directions) at ``at_s``, as road_closures would."""
+
+    model_name = "t_close_at"
+    family = "impacts"
+    default_dt_s = 60.0
+    at_s = 600.0
+
+    def advance(self, t_s, dt_s):
+        net = self.world.networks["roads"]
+        src = net.edge_sources()
+        if t_s >= self.at_s:
+            net.edge_attrs["open"][
+                (np.minimum(src, net.indices) == 1) & (np.maximum(src, net.indices) == 2)
+            ] = 0.0
+
+
+def test_a_road_closed_during_the_run_reroutes_the_next_trip_and_the_cache_rebuilds_once():
+    world = World(Grid(-100.0, -100.0, 100.0, 25, 15))
+    world.networks["roads"] = square()
+    world.add_table(
+        "trapped_people",
+        {"x_m": np.array([1000.0, 2000.0]), "y_m": np.array([0.0, 0.0]), "people": np.array([2, 1])},
+    )
+    sched = Scheduler(world, RandomStreams(1), end_s=4 * 3600.0)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    cfg = RescueConfig(
+        bases=[{"name": "station", "x_m": 0.0, "y_m": 0.0}],
+        teams=[{"name": "usar", "kind": "professional_rescue", "base": "station", "readiness_s": 600.0}],
+        medevac_sites=0,
+    )
+    rescue = RescueProcess(cfg, name="rescue", **kw)
+    closer = _CloseAt(ProcessConfig(model="t_close_at"), name="closer", **kw)
+    sched.add_processes([closer, rescue])
+    sched.start_process(closer, cause_id=-1)
+    sched.start_process(rescue, cause_id=-1)
+    sched.run()
+    sched.finish()
+    t = world.tables["team_tasks"].columns
+    # first the bigger site at node 1 (readiness 600 s + 100 s), 2 people x 1.5 h of work
+    assert t["task"].tolist() == [0, 1]
+    assert t["arrive_s"][0] == pytest.approx(700.0)
+    free = 700.0 + 2 * 5400.0
+    epoch = math.ceil(free / 300.0) * 300.0  # the first decision epoch after the team is free
+    # then node 1 -> 0 -> 3 -> 2 around the closed edge: 100 s + 2 x 141.42 s, no readiness
+    assert t["start_s"][1] == epoch
+    assert t["arrive_s"][1] == pytest.approx(epoch + 100.0 + 2000.0 * SQ2 / 10.0, abs=1e-9)
+    assert rescue.travel.n_recomputations == 2  # once at the start, once after the closure
+
+
+def test_the_report_draws_a_gantt_of_team_tasks(tmp_path):
+    from engine.report import draw_gantt
+
+    table = run(people=1).tables["team_tasks"].columns
+    path = draw_gantt(table, tmp_path / "gantt.png")
+    assert (tmp_path / "gantt.png").stat().st_size > 1000
+    assert path.endswith("gantt.png")

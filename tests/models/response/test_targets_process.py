@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from engine import Scenario, Simulation
 from engine.grid import Grid
 from engine.rng import RandomStreams
 from engine.scheduler import Scheduler
@@ -13,6 +14,7 @@ from models.response.relief import ReliefConfig, ReliefProcess
 from models.response.rescue import RescueConfig, RescueProcess
 from models.response.targets import PlanTargets, PlanTargetsConfig
 from models.response.warning_process import WarningConfig, WarningProcess
+from tests.conftest import FLAGSHIP, SCENARIOS
 from tests.models.response.test_relief_process import line
 
 HELI_BASE = {"name": "airbase", "x_m": 2000.0 - 114000.0, "y_m": -152000.0}  # 190 km from the site (3-4-5)
@@ -135,3 +137,46 @@ def test_a_weak_warning_fails_the_90_percent_target():
     k = run(warning=weak)
     assert k["target_warning_90pct"].value == 0.0
     assert "60% < 90%" in k["target_warning_90pct"].description
+
+
+LOGISTICS = SCENARIOS / "valley_response_logistics.toml"
+RESPONSE_KPIS = (
+    "warning_time_to_90pct_s",
+    "rescue_first_aviation_on_scene_s",
+    "rescue_lives_saved",
+    "relief_share_restored_at_10h",
+    "relief_time_all_restored_s",
+    "target_aviation_2h",
+    "target_basic_life_10h",
+    "target_warning_90pct",
+    "deaths_per_million",
+    "affected_per_100k",
+    "direct_loss_share_of_gdp",
+)
+
+
+@pytest.mark.parametrize("path", [FLAGSHIP, LOGISTICS], ids=["flagship", "logistics"])
+def test_the_response_scenarios_validate_with_five_depot_levels_and_a_helicopter(path):
+    sc = Scenario.load(path)
+    relief = sc.process("relief").config
+    assert {d.level for d in relief.depots} == {"central", "provincial", "municipal", "county", "township"}
+    assert any(t.kind == "helicopter" for t in sc.process("rescue").config.teams)
+    assert relief.shelters
+
+
+@pytest.mark.slow
+def test_the_flagship_reports_the_response_kpis():
+    out = Simulation(Scenario.load(FLAGSHIP)).run()
+    assert set(RESPONSE_KPIS) <= set(out.kpis)
+    assert out.kpis["target_aviation_2h"].value == 1.0  # helicopters 100 km away, ready in 30 min
+
+
+@pytest.mark.slow
+def test_the_logistics_scenario_fails_the_targets_and_says_why():
+    out = Simulation(Scenario.load(LOGISTICS)).run()
+    k = out.kpis
+    assert k["relief_depots_destroyed"].value == 1
+    assert k["target_aviation_2h"].value == 0.0
+    assert "readiness 1.5 h + 191 km at 200 km/h" in k["target_aviation_2h"].description
+    assert k["target_basic_life_10h"].value == 0.0
+    assert "depot(s) destroyed" in k["target_basic_life_10h"].description
