@@ -45,17 +45,22 @@ sliding friction of Helbing, Farkas & Vicsek 2000, eqs. 1-3)::
 with ``g(x) = max(x, 0)``, ``n_ij`` the unit vector from ``j`` to ``i`` (from the wall's
 nearest point to ``i``), ``t = (−n_y, n_x)`` and ``Δv^t_ji = (v_j − v_i) · t_ij``, integrated
 as ``v ← v + a Δt``, ``x ← x + v Δt`` (as JuPedSim does), except that the sliding friction is
-taken at the new velocity (see :func:`_sfm_velocity`). Unlike JuPedSim's social force model,
-neighbours hidden behind a wall exert no force, and wall friction brakes (HFV's sign; the
-``SocialForceModel.cpp`` read adds it with a plus sign). HFV 2000 values: ``m = 80 kg``,
-``τ = 0.5 s``, ``A = 2000 N``, ``B = 0.08 m``, ``k = 1.2e5 kg s⁻²``, ``κ = 2.4e5 kg m⁻¹ s⁻¹``,
-radii 0.25-0.35 m (as pedestriandynamics.org's SFM page, which follows HFV 2000, lists them;
-the paper itself was not read).
+taken at the new velocity (see :func:`_sfm_velocity`), and a wall point shared by two segments
+(a corner) pushes once. Unlike JuPedSim's social force model, neighbours hidden behind a wall
+exert no force, and wall friction brakes (HFV's sign; the ``SocialForceModel.cpp`` read adds
+it with a plus sign). The collision-free speed model keeps JuPedSim's sum over segments.
+HFV 2000 values: ``m = 80 kg``, ``τ = 0.5 s``, ``A = 2000 N``, ``B = 0.08 m``,
+``k = 1.2e5 kg s⁻²``, ``κ = 2.4e5 kg m⁻¹ s⁻¹``, radii 0.25-0.35 m (as pedestriandynamics.org's
+SFM page, which follows HFV 2000, lists them; the paper itself was not read).
 
-Speed: the exponentials go through :func:`fast_exp`, which LLVM vectorises (the library
-``exp`` is a call that stops the vectoriser), and the neighbour sums run over contiguous
-buffers with reassociation allowed; sums therefore differ from a plain loop in the last bits.
-``benchmarks/crowd_vs_jupedsim.py`` compares the step with JuPedSim 1.4.2.
+Speed (``benchmarks/crowd_vs_jupedsim.py`` runs the step beside JuPedSim 1.4.2; the profile
+and the measured effect of each choice are in ``benchmarks/README.md``): each pedestrian's
+neighbours within the cut-off are first copied, without a data-dependent branch, into a small
+per-thread buffer, and the sums over them run as SIMD loops over its rows. The exponentials
+go through :func:`fast_exp`, which LLVM vectorises (the library ``exp`` is a call that stops
+the vectoriser); the spacing's minimum runs over integer keys of the floats (exact), which
+LLVM vectorises where it would not a float minimum. Sums are reassociated, so they differ
+from a plain loop's in the last bits (the same in the serial and the parallel kernel).
 """
 
 from __future__ import annotations
@@ -211,15 +216,32 @@ _EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))
 
 
 @intrinsic
-def _float_from_bits(typingctx, bits):  # pragma: no cover - compiled
-    """Reinterpret the 64 bits of an ``int64`` as a ``float64`` (an LLVM bitcast)."""
-    if bits != types.int64:
+def _reinterpret(typingctx, x):  # pragma: no cover - compiled
+    """The same 64 bits as the other type: ``float64`` ↔ ``int64`` (an LLVM bitcast)."""
+    other = {types.float64: types.int64, types.int64: types.float64}.get(x)
+    if other is None:
         return None
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
+        return builder.bitcast(args[0], context.get_value_type(other))
 
-    return types.float64(types.int64), codegen
+    return other(x), codegen
+
+
+_LOW63 = 0x7FFFFFFFFFFFFFFF
+_INF_KEY = 0x7FF0000000000000  # the bits of +inf
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _ordered_key(x):  # pragma: no cover - compiled
+    """An ``int64`` that orders as the float ``x`` does (exact): minima over keys vectorise."""
+    b = _reinterpret(x)
+    return b ^ ((b >> 63) & _LOW63)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _from_ordered_key(k):  # pragma: no cover - compiled
+    return _reinterpret(k ^ ((k >> 63) & _LOW63))
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
@@ -237,7 +259,7 @@ def fast_exp(x):  # pragma: no cover - compiled
     p = c[13]
     for j in range(12, -1, -1):
         p = p * r + c[j]
-    return p * _float_from_bits((np.int64(n) + 1023) << 52)
+    return p * _reinterpret((np.int64(n) + 1023) << 52)
 
 
 # --- geometry -------------------------------------------------------------------------------
@@ -506,8 +528,6 @@ def _drop_hidden(xi, yi, nb, idx, n, walls, near, side, nw):  # pragma: no cover
 
 # --- operational models -----------------------------------------------------------------------
 
-_FAR = 1e300
-
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _csm_direction(nb, n, e0x, e0y, a, inv_range):  # pragma: no cover - compiled
@@ -525,16 +545,20 @@ def _csm_direction(nb, n, e0x, e0y, a, inv_range):  # pragma: no cover - compile
     return rx, ry
 
 
-@numba.njit(cache=True, fastmath=FASTMATH | {"nnan"}, error_model="numpy")
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _csm_spacing(nb, n, ex, ey):  # pragma: no cover - compiled
-    """Smallest ``d − l`` over neighbours ahead (``e·Δx >= 0``) in the corridor ``|e × Δx| <= l``."""
+    """Smallest ``d − l`` over neighbours ahead (``e·Δx >= 0``) in the corridor ``|e × Δx| <= l``.
+
+    ``inf`` if none. The minimum runs over integer keys of the floats (exact), which LLVM
+    vectorises; a float minimum it would not (without assuming no NaN).
+    """
     dx_, dy_, l_, d_ = nb[_DX], nb[_DY], nb[_L], nb[_D]
-    s = _FAR
+    s = _INF_KEY
     for j in range(n):
         dx, dy, l_ij = dx_[j], dy_[j], l_[j]
         ahead = (ex * dx + ey * dy >= 0.0) & (abs(ex * dy - ey * dx) <= l_ij)
-        s = min(s, d_[j] - l_ij if ahead else _FAR)
-    return s
+        s = min(s, _ordered_key(d_[j] - l_ij) if ahead else _INF_KEY)
+    return _from_ordered_key(s)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -583,13 +607,25 @@ def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf):  # pragma: no 
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _seen_before(px, py, q, walls, near, xi, yi):  # pragma: no cover - compiled
+    """Whether an earlier wall in ``near`` has the same nearest point (a corner two segments share)."""
+    for r in range(q):
+        ox, oy = _nearest_on_segment(walls, near[r], xi, yi)
+        if abs(ox - px) + abs(oy - py) <= 1e-9:
+            return True
+    return False
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _sfm_velocity(
     k, e0x, e0y, v0, tau, dt, sr, svx, svy, nb, idx, n, walls, near, nw, xi, yi, params
 ):  # pragma: no cover
     """Social force model velocity of sorted pedestrian ``k`` after one step.
 
     Semi-implicit Euler: the sliding friction, linear in the agent's own velocity, is taken at
-    the new velocity (a 2 × 2 solve), everything else at the old state. An explicit friction
+    the new velocity (a 2 × 2 solve), everything else at the old state. A wall point counts
+    once: at a convex corner, the nearest point of both segments that meet there, HFV's wall
+    (one body, one nearest point) pushes once, not twice. An explicit friction
     step diverges once ``κ g Δt / m > 2`` (overlap ``g`` above 6.7 cm with a wall, 3.3 cm between
     two agents, at Δt = 0.01 s); implicit, it only ever brakes the sliding.
     """
@@ -600,7 +636,7 @@ def _sfm_velocity(
         px, py = _nearest_on_segment(walls, near[q], xi, yi)
         dx, dy = xi - px, yi - py
         d = math.sqrt(dx * dx + dy * dy)
-        if d == 0.0:
+        if d == 0.0 or _seen_before(px, py, q, walls, near, xi, yi):
             continue
         nx, ny = dx / d, dy / d
         touch = max(ri - d, 0.0)

@@ -188,8 +188,12 @@ def sfm_twin(x, y, vx, vy, r, v0, tau, e0, walls, dt, prm=SFM):
             g = max(r[i] + r[j] - d, 0.0)
             f += (a * math.exp((r[i] + r[j] - d) / b) + k * g) * n + kappa * g * (vel[j] @ t) * t
             c += kappa * g * np.outer(t, t)  # the −κ g (v_i · t) t part, implicit
+        seen = []
         for w in walls:
             q = _nearest(w, p)
+            if any(np.allclose(q, o, rtol=0, atol=1e-9) for o in seen):
+                continue  # a corner shared by two segments is one wall point
+            seen.append(q)
             d = math.dist(p, q)
             n = (p - q) / d
             t = np.array([-n[1], n[0]])
@@ -220,7 +224,7 @@ def scattered_crowd(n, seed):
     """A random crowd in a 12 m x 12 m room split by two internal walls (some pairs hidden)."""
     rng = np.random.default_rng(seed)
     x, y = jittered_grid(n, (0.6, 0.6, 11.4, 11.4), 0.15, rng)
-    walls = [*rect(0, 0, 12, 12), [4.0, 3.05, 4.0, 9.0], [6.0, 6.05, 11.0, 6.05]]
+    walls = [*rect(0, 0, 12, 12), [4.0, 3.05, 4.0, 6.0], [4.0, 6.0, 4.0, 9.0], [6.0, 6.05, 11.0, 6.05]]
     keep = np.array(
         [
             min(np.linalg.norm(_nearest(w, np.array(p)) - p) for w in walls) > 0.4
@@ -253,6 +257,7 @@ def test_sfm_velocities_match_all_pairs_twin():
     r = rng.uniform(0.25, 0.35, n)  # HFV 2000 radii
     x[1], y[1] = x[0] + 0.45, y[0] + 0.05  # a body contact between agents 0 and 1 (r >= 0.25)
     x[2], y[2] = 11.8, 2.0  # agent 2 presses on the east wall
+    x[3], y[3] = 4.3, 6.0  # agent 3 faces the joint of two wall segments: one wall point
     p = walking(x, y, radius_m=r, v0_m_s=rng.uniform(0.6, 1.5, n), tau_s=0.5)
     p.vx_m_s[:], p.vy_m_s[:] = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
     expected = sfm_twin(x, y, p.vx_m_s, p.vy_m_s, r, p.v0_m_s, p.tau_s, [(1.0, 0.0)] * n, walls, DT)
@@ -423,6 +428,17 @@ def test_sfm_wall_contact_pushes_out_and_friction_brakes_sliding():
     slid = (0.5 - 0.5 / 0.5 * DT) / (1 + 2.4e5 * g * DT / 80)
     assert p.vy_m_s[0] == pytest.approx(push, rel=1e-12) and p.vy_m_s[0] > 0
     assert p.vx_m_s[0] == pytest.approx(slid, rel=1e-12) and 0 < p.vx_m_s[0] < 0.5
+
+
+def test_sfm_convex_corner_pushes_once():
+    """Two segments meeting at a corner share its nearest point: one wall point, one HFV force."""
+    corner = [[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, -1.0]]
+    p = walking([1.3], [0.3], radius_m=0.3, v0_m_s=0.0, tau_s=0.5)
+    PedestrianStepper(corner, uniform_field(1, 0), model="sfm").advance(p, 0.0, DT)
+    d = math.hypot(0.3, 0.3)
+    push = 2000 * math.exp((0.3 - d) / 0.08) / 80 * DT
+    assert p.vx_m_s[0] == pytest.approx(push / math.sqrt(2), rel=1e-12)
+    assert p.vy_m_s[0] == pytest.approx(push / math.sqrt(2), rel=1e-12)
 
 
 def test_sfm_contact_friction_opposes_relative_sliding():
