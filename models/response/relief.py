@@ -47,6 +47,7 @@ from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
 from models.response.allocation import LEVELS, RELIEF_ITEMS, allocate, delivery_schedule, relief_demand
+from models.response.rescue import points_to_cells
 from models.response.travel import DEFAULT_OFFROAD_SPEED_M_S, TravelTimes
 
 __all__ = ["DepotConfig", "ReliefConfig", "ReliefProcess", "ShelterConfig"]
@@ -382,12 +383,16 @@ class ReliefProcess(Process):
         g = w.grid
         layer = g.layers["relief_unrestored_people"]
         m = np.isinf(restored)
+        x, y = np.asarray(self.pt["x_m"], float), np.asarray(self.pt["y_m"], float)
         if m.any():
-            col = np.clip(
-                ((np.asarray(self.pt["x_m"])[m] - g.origin_x_m) // g.cell_size_m).astype(int), 0, g.nx - 1
-            )
-            row = np.clip(
-                ((np.asarray(self.pt["y_m"])[m] - g.origin_y_m) // g.cell_size_m).astype(int), 0, g.ny - 1
-            )
-            np.add.at(layer.data, (row, col), people[m])
+            layer.data[...] = points_to_cells(g, x[m], y[m], people[m])
             self.mark_written("relief_unrestored_people")
+        w.add_map(
+            "relief_unrestored_people", layer.data, "1", "displaced people without basic life at the end"
+        )
+        w.add_map(
+            "relief_restored_people",
+            points_to_cells(g, x[~m], y[~m], people[~m]),
+            "1",
+            "displaced people whose shelter, water and food were delivered here (cell of their point)",
+        )

@@ -71,7 +71,7 @@ from models.response.survival import (
 )
 from models.response.travel import DEFAULT_OFFROAD_SPEED_M_S, TravelTimes
 
-__all__ = ["BaseConfig", "RescueConfig", "RescueProcess", "TeamConfig", "WeatherConfig"]
+__all__ = ["BaseConfig", "RescueConfig", "RescueProcess", "TeamConfig", "WeatherConfig", "points_to_cells"]
 
 TeamKind = Literal[
     "fire_rescue", "professional_rescue", "medical", "engineering", "volunteer", "helicopter", "fixed_wing"
@@ -504,12 +504,10 @@ class RescueProcess(Process):
         )
         layer = w.grid.layers["rescued_alive"]
         if tasks is not None and served.any():
-            g = w.grid
-            col = np.clip(((tasks.x_m - g.origin_x_m) // g.cell_size_m).astype(int), 0, g.nx - 1)
-            row = np.clip(((tasks.y_m - g.origin_y_m) // g.cell_size_m).astype(int), 0, g.ny - 1)
             m = rescue & served
-            np.add.at(layer.data, (row[m], col[m]), self.alive[m])
+            layer.data += points_to_cells(w.grid, tasks.x_m[m], tasks.y_m[m], self.alive[m])
             self.mark_written("rescued_alive")
+        w.add_map("rescued_alive", layer.data, "1", "expected trapped people brought out alive, per cell")
         w.add_table(
             "team_tasks",
             {
@@ -529,3 +527,24 @@ class RescueProcess(Process):
 
 
 _ = TEAM_KINDS  # the kinds a TeamConfig accepts are these
+
+
+def points_to_cells(grid, x_m, y_m, values) -> np.ndarray:
+    """Sum point values into the grid's cells, shape ``(ny, nx)`` (points outside go to the edge cells).
+
+    Examples
+    --------
+    >>> from engine.grid import Grid
+    >>> grid = Grid(0.0, 0.0, 10.0, 2, 1)
+    >>> points_to_cells(grid, [5.0, 15.0, 16.0], [5.0, 5.0, 5.0], [1.0, 2.0, 3.0]).tolist()
+    [[1.0, 5.0]]
+    """
+    out = np.zeros(grid.shape)
+    col = np.clip(
+        ((np.asarray(x_m, float) - grid.origin_x_m) // grid.cell_size_m).astype(int), 0, grid.nx - 1
+    )
+    row = np.clip(
+        ((np.asarray(y_m, float) - grid.origin_y_m) // grid.cell_size_m).astype(int), 0, grid.ny - 1
+    )
+    np.add.at(out, (row, col), np.asarray(values, float))
+    return out
