@@ -99,3 +99,11 @@ def test_a_destroyed_depot_delivers_nothing_and_the_next_level_steps_in():
     assert k["relief_time_all_restored_s"] == pytest.approx(3600.0 + 36000.0 + 200.0 + 1800.0)
     assert k["relief_share_restored_at_10h"] == 0.0
     assert world.events.of_kind("depot_destroyed")[0].data["depot"] == "county"
+
+
+def test_unknown_items_are_named_with_their_key():
+    from engine.errors import ScenarioError
+
+    bad = ReliefConfig(depots=[dict(DEPOT, stock={"tents": 1.0})])
+    with pytest.raises(ScenarioError, match=r"response\[2\]\.depots\[0\]\.stock: unknown item 'tents'"):
+        ReliefProcess.check(bad, None, "response[2]")

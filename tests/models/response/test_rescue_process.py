@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from engine.errors import ScenarioError
 from engine.grid import Grid
 from engine.network import Network
 from engine.process import Process, ProcessConfig
@@ -204,3 +205,58 @@ def test_the_report_draws_a_gantt_of_team_tasks(tmp_path):
     path = draw_gantt(table, tmp_path / "gantt.png")
     assert (tmp_path / "gantt.png").stat().st_size > 1000
     assert path.endswith("gantt.png")
+
+
+def _two_sites(**cfg):
+    world = World(Grid(-100.0, -100.0, 100.0, 25, 15))
+    world.networks["roads"] = square()
+    world.add_table(
+        "trapped_people",
+        {"x_m": np.array([1000.0, 2000.0]), "y_m": np.array([0.0, 0.0]), "people": np.array([2, 1])},
+    )
+    sched = Scheduler(world, RandomStreams(1), end_s=3600.0)
+    base = {
+        "bases": [{"name": "station", "x_m": 0.0, "y_m": 0.0}],
+        "teams": [{"name": "usar", "kind": "professional_rescue", "base": "station"}],
+        "medevac_sites": 0,
+    }
+    proc = RescueProcess(
+        RescueConfig(**{**base, **cfg}),
+        name="rescue",
+        world=world,
+        scheduler=sched,
+        rng=np.random.default_rng(0),
+        base_dir=".",
+    )
+    sched.add_processes([proc])
+    sched.start_process(proc, cause_id=-1)
+    sched.run()
+    sched.finish()
+    return world.tables["team_tasks"].columns
+
+
+@pytest.mark.parametrize(
+    ("policy", "plan", "task"), [("nearest", None, 0), ("max_lives", None, 0), ("fixed", [1], 1)]
+)
+def test_policies_are_pluggable(policy, plan, task):
+    t = _two_sites(policy=policy, plan=plan)
+    assert t["task"].tolist() == [task]
+
+
+def test_bad_configurations_name_the_key_and_the_fix():
+    cfg = RescueConfig(
+        bases=[{"name": "station", "x_m": 0.0, "y_m": 0.0}],
+        teams=[{"name": "usar", "kind": "fire_rescue", "base": "statoin"}],
+    )
+    with pytest.raises(ScenarioError, match=r"response\[1\]\.teams\[0\]\.base: unknown base 'statoin'"):
+        RescueProcess.check(cfg, None, "response[1]")
+    fixed = cfg.model_copy(
+        update={"teams": [cfg.teams[0].model_copy(update={"base": "station"})], "policy": "fixed"}
+    )
+    with pytest.raises(ScenarioError, match="needs a plan"):
+        RescueProcess.check(fixed, None, "response[1]")
+    with pytest.raises(ValueError, match="cruise_speed_m_s"):
+        RescueConfig(
+            bases=[{"name": "a", "x_m": 0.0, "y_m": 0.0}],
+            teams=[{"name": "h", "kind": "helicopter", "base": "a"}],
+        )
