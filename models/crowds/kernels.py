@@ -17,7 +17,8 @@ dead; evacuated pedestrians have left it):
 3. **No wall crossing**: a move whose path touches a wall segment, or that ends closer than
    ``WALL_SKIN_M`` to one, is replaced by its component along that wall (sliding); if the slide
    is blocked too, the pedestrian stays. Its velocity becomes the move actually made. Centres
-   therefore never cross a wall, whatever the model's forces.
+   therefore never cross a wall, whatever the model's forces (the walls checked are those
+   within the cut-off of the pedestrian's cell: any move shorter than the cut-off is covered).
 4. **Exits**: a pedestrian whose move touches an exit segment, or who ends inside an exit
    region (an axis-aligned box), is evacuated at the end of the step and leaves the floor.
 
