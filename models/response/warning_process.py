@@ -13,8 +13,9 @@ weighted by the people of the cells in it (``population``, optional: equal weigh
 
 **Delays and compliance.** Each channel's delay may be drawn once per replica from a normal
 distribution (``delay_sd_s``, truncated at 0) with the process's own random stream. A share
-``compliance`` of the warned act on it (a stated scenario parameter; Sorensen 2000 reviews
-compliance measured after real warnings, which varies widely between events).
+``compliance`` of the warned act on it (a stated scenario parameter, drawn per replica from a
+normal of spread ``compliance_sd`` clipped to [0, 1]; Sorensen 2000 reviews compliance measured
+after real warnings, which varies widely between events).
 
 What it writes: the field ``warned_share`` (share warned per cell at the end of the run), the
 table ``warning_share`` (``t_s`` since the start of the run, ``share_warned``,
@@ -90,6 +91,9 @@ class WarningConfig(ProcessConfig):
     word_of_mouth_per_s: float = Field(DEFAULT_WORD_OF_MOUTH_PER_S, ge=0, description="Bass imitation q")
     face_to_face_share: float = Field(DEFAULT_FACE_TO_FACE_SHARE, ge=0, le=1)
     compliance: float = Field(0.8, ge=0, le=1, description="share of the warned who act on it")
+    compliance_sd: float = Field(
+        0.0, ge=0, description="spread of the compliance per replica (normal, in [0, 1])"
+    )
     horizon_s: float = Field(7200.0, gt=0, description="how long after issue the curve is followed")
     step_s: float = Field(60.0, gt=0, description="time step of the table")
     report_at_s: list[float] = Field([600.0, 1800.0, 3600.0], description="times after issue for KPIs")
@@ -155,6 +159,9 @@ class WarningProcess(Process):
         self.overall = overall
         self.curves = curves
         self.combo = combo
+        compliance = cfg.compliance
+        if cfg.compliance_sd > 0:
+            compliance = float(np.clip(compliance + cfg.compliance_sd * self.rng.standard_normal(), 0.0, 1.0))
         t90, _ = time_to_share(t_rel, overall[:, None], cfg.target_share)
         w = self.world
         pct = round(100 * cfg.target_share)
@@ -173,15 +180,13 @@ class WarningProcess(Process):
                 f"share of people warned {at:g} s after issue",
             )
         w.report_kpi("warning_share_final", overall[-1], "1", f"share warned {cfg.horizon_s:g} s after issue")
-        w.report_kpi(
-            "warning_share_complying", overall[-1] * cfg.compliance, "1", "share warned who act on it"
-        )
+        w.report_kpi("warning_share_complying", overall[-1] * compliance, "1", "share warned who act on it")
         w.add_table(
             "warning_share",
             {
                 "t_s": t_s + t_rel,
                 "share_warned": overall,
-                "share_complying": overall * cfg.compliance,
+                "share_complying": overall * compliance,
             },
             {"t_s": "s", "share_warned": "1", "share_complying": "1"},
             "share of people warned (and acting on it) over time after the warning was issued",

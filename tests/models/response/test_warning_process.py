@@ -72,3 +72,12 @@ def test_started_later_the_table_runs_on_the_run_clock():
     assert t[0] == 1000.0
     assert world.kpis["warning_issued_s"].value == 1000.0
     assert world.events.of_kind("warning_issued")[0].time_s == 1000.0
+
+
+def test_drawn_delays_and_compliance_vary_by_replica_but_repeat_with_the_seed():
+    ch = dict(SIREN, delay_sd_s=60.0)
+    a = run(channels=[ch], compliance_sd=0.1).kpis
+    b = run(channels=[ch], compliance_sd=0.1).kpis
+    assert a["warning_time_to_90pct_s"].value == b["warning_time_to_90pct_s"].value
+    assert a["warning_time_to_90pct_s"].value != pytest.approx(120.0 + 300.0 * math.log(10.0), abs=0.5)
+    assert a["warning_share_complying"].value != pytest.approx(0.8 * a["warning_share_final"].value)
