@@ -3,7 +3,7 @@
 ``[[response]] model = "rescue"`` runs decision epochs every ``dt_s`` (default 300 s) from its start
 (at ``start_s``, or by a chain rule, e.g. on ``"buildings_collapsed"``). At each epoch:
 
-1. **Tasks appear** once the earthquake chain has produced them: from the table
+1. **Tasks appear** as the earthquake chain produces them: from the table
    ``trapped_people`` (x_m, y_m, people, building_type) when it is there; otherwise, as soon as the
    field ``building_collapse_fraction`` has been written, one task per cell with
    ``round(population × indoor_share × collapse_fraction × trapped_share)`` people, where
@@ -12,8 +12,9 @@
    collapse (FEMA HAZUS-MH MR5 Earthquake Technical Manual, tables 13.3–13.7; the same rates
    :func:`models.impact.buildings.trapped_people` uses). The ``medevac_sites`` largest sites also
    get a ``"medical"`` task each (evacuation of the injured by helicopter or a medical team).
-   The survival clock of a task starts at its origin event (``buildings_collapsed``, else the
-   event that started this process).
+   A later collapse (an aftershock) adds the cells' new trapped people as new tasks. The
+   survival clock of a task starts at its origin event (the latest ``buildings_collapsed``
+   when the task appeared, else the event that started this process).
 2. **Arrival times** of every available team at every open task over the *current* road network
    (:func:`models.response.dispatch.arrival_matrix`: closed edges removed; the cache of
    :class:`~models.response.travel.TravelTimes` is rebuilt only when ``road_closed`` changed it);
@@ -228,6 +229,9 @@ class RescueProcess(Process):
             for k in ("team", "kind", "task", "task_kind", "people", "start_s", "arrive_s", "end_s", "alive")
         }
         self.alive = np.empty(0)
+        self.arrive = np.empty(0)
+        self._tasked = np.zeros(self.world.grid.nx * self.world.grid.ny)
+        self._table_used = False
         self.t0_s = t_s
         self.t_origin = t_s
         self.air_why: dict[str, str] = {}
@@ -248,13 +252,22 @@ class RescueProcess(Process):
         return self.cause_id, self.t0_s
 
     def _trapped_sites(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """People trapped since the last look: ``(x_m, y_m, people)`` of new sites, or ``None``.
+
+        The ``trapped_people`` table is taken whole, once, if it is there before any estimate was
+        made from the fields; otherwise each cell's estimate from the fields is compared with the
+        people already turned into tasks there, so a later collapse (an aftershock) adds only
+        its new trapped people.
+        """
         tables = self.world.tables
-        if "trapped_people" in tables:
+        if "trapped_people" in tables and not self._tasked.any() and not self._table_used:
+            self._table_used = True
             c = tables["trapped_people"].columns
             return (np.asarray(c["x_m"], float), np.asarray(c["y_m"], float), np.asarray(c["people"], float))
         layers = self.world.grid.layers
         if (
-            "building_collapse_fraction" not in layers
+            self._table_used
+            or "building_collapse_fraction" not in layers
             or layers["building_collapse_fraction"].cause_event_id < 0
         ):
             return None
@@ -262,12 +275,15 @@ class RescueProcess(Process):
         cf = layers["building_collapse_fraction"].data.ravel()
         pop = layers["population"].data.ravel() if "population" in layers else np.zeros_like(cf)
         indoor = layers["indoor_fraction"].data.ravel() if "indoor_fraction" in layers else 1.0
-        people = np.round(pop * indoor * cf * cfg.trapped_share)
+        people = np.maximum(np.round(pop * indoor * cf * cfg.trapped_share) - self._tasked, 0.0)
         hit = np.flatnonzero(people >= 1)
+        if hit.size == 0:
+            return None
+        self._tasked[hit] += people[hit]
         xs, ys = self.world.grid.cell_centres()
         return xs.ravel()[hit], ys.ravel()[hit], people[hit]
 
-    def _load_tasks(self) -> None:
+    def _add_tasks(self) -> None:
         sites = self._trapped_sites()
         if sites is None:
             return
@@ -275,19 +291,28 @@ class RescueProcess(Process):
         cfg: RescueConfig = self.config  # type: ignore[assignment]
         origin, t_origin = self._origin_event()
         big = np.argsort(-people, kind="stable")[: cfg.medevac_sites]
-        kinds = ["rescue"] * x.size + ["medical"] * big.size
-        self.tasks = Tasks.build(
+        new = Tasks.build(
             x_m=np.concatenate([x, x[big]]),
             y_m=np.concatenate([y, y[big]]),
-            kind=kinds,
+            kind=["rescue"] * x.size + ["medical"] * big.size,
             people=np.concatenate([people, people[big]]),
             priority=np.concatenate([people, people[big]]),
             created_s=t_origin,
         )
-        self.origin = np.full(self.tasks.n, origin, dtype=np.int64)
-        self.t_origin = t_origin
-        self.alive = np.zeros(self.tasks.n)
-        self.arrive = np.full(self.tasks.n, np.inf)
+        old = self.tasks
+        if old is None:
+            self.tasks = new
+            self.t_origin = t_origin
+        else:
+            self.tasks = Tasks(
+                **{
+                    f: np.concatenate([getattr(old, f), getattr(new, f)])
+                    for f in ("x_m", "y_m", "kind", "people", "priority", "created_s", "open")
+                }
+            )
+        self.origin = np.concatenate([self.origin, np.full(new.n, origin, dtype=np.int64)])
+        self.alive = np.concatenate([self.alive, np.zeros(new.n)])
+        self.arrive = np.concatenate([self.arrive, np.full(new.n, np.inf)])
 
     # -- epochs --------------------------------------------------------------------------------
     def _resnap_teams(self) -> None:
@@ -317,8 +342,7 @@ class RescueProcess(Process):
         return FixedPlan(tuple(cfg.plan or ()))
 
     def _epoch(self, t_s: float) -> None:
-        if self.tasks is None:
-            self._load_tasks()
+        self._add_tasks()
         tasks = self.tasks
         if tasks is None or not tasks.open.any():
             return

@@ -10,7 +10,7 @@ import pytest
 from engine.errors import ScenarioError
 from engine.grid import Grid
 from engine.network import Network
-from engine.process import Process, ProcessConfig
+from engine.process import FieldSpec, Process, ProcessConfig
 from engine.rng import RandomStreams
 from engine.scheduler import Scheduler
 from engine.world import World
@@ -260,3 +260,56 @@ def test_bad_configurations_name_the_key_and_the_fix():
             bases=[{"name": "a", "x_m": 0.0, "y_m": 0.0}],
             teams=[{"name": "h", "kind": "helicopter", "base": "a"}],
         )
+
+
+class _Quakes(Process):
+    """Test helper: a collapse at 0 s in the cell at (1000, 0), an aftershock at 3600 s at (2000, 0)."""
+
+    model_name = "t_quakes"
+    family = "impacts"
+    default_dt_s = 600.0
+    writes = (
+        FieldSpec("building_collapse_fraction", "1", "collapsed"),
+        FieldSpec("population", "1", "people"),
+    )
+
+    def start(self, t_s):
+        self.world.grid.layers["population"].data[1, 11] = 20.0
+        self.world.grid.layers["population"].data[1, 21] = 20.0
+        self._collapse(1, 11)
+
+    def advance(self, t_s, dt_s):
+        if t_s == 3600.0:
+            self._collapse(1, 21)
+
+    def _collapse(self, row, col):
+        self.world.grid.layers["building_collapse_fraction"].data[row, col] = 1.0
+        self.mark_written("building_collapse_fraction")
+        self.emit("buildings_collapsed")
+
+
+def test_an_aftershock_adds_only_its_new_trapped_people_as_tasks_caused_by_it():
+    world = World(Grid(-100.0, -100.0, 100.0, 25, 15))
+    world.networks["roads"] = square()
+    sched = Scheduler(world, RandomStreams(1), end_s=3 * 3600.0)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    cfg = RescueConfig(
+        bases=[{"name": "station", "x_m": 0.0, "y_m": 0.0}],
+        teams=[{"name": "fire", "kind": "fire_rescue", "base": "station", "count": 2, "capacity": 20}],
+        medevac_sites=0,
+    )
+    quakes = _Quakes(ProcessConfig(model="t_quakes"), name="quakes", **kw)
+    rescue = RescueProcess(cfg, name="rescue", **kw)
+    sched.add_processes([quakes, rescue])
+    sched.start_process(quakes, cause_id=-1)
+    sched.start_process(rescue, cause_id=-1)
+    sched.run()
+    sched.finish()
+    t = world.tables["team_tasks"].columns
+    # 20 people x 1 indoors x 1 collapsed x 0.65 (HAZUS 40 + 20 + 5 %) = 13 trapped per cell
+    assert t["people"].tolist() == [13.0, 13.0]
+    assert t["start_s"].tolist() == [0.0, 3600.0]
+    collapses = world.events.of_kind("buildings_collapsed")
+    dispatched = world.events.of_kind("team_dispatched")
+    assert [e.cause_id for e in dispatched] == [collapses[0].id, collapses[1].id]
+    assert world.kpis["rescue_people_trapped"].value == 26.0
