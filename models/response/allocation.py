@@ -52,9 +52,9 @@ shortest-path distances of its residual graph, which reduce to a dense graph ove
 (:func:`_depot_potentials`); a left-out pair ``(i, j)`` has a negative reduced cost iff
 ``c_ij + λ_i < π_j = min(P, min over the point's arcs of c_kj + λ_k)``, checked exactly in
 integers for all pairs at once, and when none has, the restricted optimum is the full one.
-Each point gains its ``add_per_round`` most improving pairs a round until none is left, and
-the next item starts from the arcs the previous needed. After ``max_rounds`` the full problem
-is solved.
+Each point gains its ``add_per_round`` most improving pairs a round until none is left; the
+other items start from the arcs the first one needed (and may run on ``workers`` threads).
+After ``max_rounds`` the full problem is solved.
 
 ``solver="highs"`` keeps the LP route (scipy's HiGHS dual simplex) with column generation by
 the LP duals, one pair per point and round; it is slow at 10 000 points (minutes when stocks
@@ -76,6 +76,7 @@ Examples
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -282,7 +283,7 @@ def _solve_flow(cost_int, di, pj, stock_int, demand_int, penalty_int):
     return f[:na], f[na:]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _depot_potentials(cost_int, active, ui, uj, leftover, penalty_int):  # pragma: no cover
     """Depot duals ``λ`` of a solved restricted problem: shortest paths in its residual graph.
 
@@ -349,45 +350,77 @@ def _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit):
     return c_int, s_int, d_int, float(np.round(penalty / res)), q
 
 
-def _allocate_network(
-    c, finite, start, s, d, penalty, *, price, max_rounds, add_per_round, cost_resolution_s, quantity_unit
-):
-    """Exact allocation by min-cost flow with column generation on few candidate arcs per point."""
-    n_d, n_p = c.shape
-    c_int, s_int, d_int, p_int, q = _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit)
+def _price_item(c_int, finite, active, si, dj, p_int, *, price, max_rounds, add_per_round):
+    """One item: restricted min-cost flow, exact pricing, repeat. Returns the arcs, flows, rounds."""
+    n_d, n_p = c_int.shape
     cols = np.arange(n_p)
+    for rnd in range(1, max_rounds + 2):
+        if rnd == max_rounds + 1:  # pricing did not settle: solve the whole problem once
+            active = finite.copy()
+        di, pj = np.nonzero(active)
+        x, _ = _solve_flow(c_int, di, pj, si, dj, p_int)
+        if not price or rnd == max_rounds + 1:
+            break
+        used = x > 0
+        shipped = np.bincount(di[used], weights=x[used], minlength=n_d)
+        lam = _depot_potentials(c_int, active, di[used], pj[used], shipped < si, p_int)
+        reduced = c_int + lam[:, None]
+        pi = np.minimum(p_int, np.where(active, reduced, np.inf).min(axis=0))
+        viol = reduced < pi[None, :]
+        if not viol.any():
+            break
+        score = np.where(viol, reduced, np.inf)
+        k = min(add_per_round, n_d)
+        best = np.argpartition(score, k - 1, axis=0)[:k] if k < n_d else np.argsort(score, axis=0)
+        rows = np.broadcast_to(cols[None, :], best.shape)
+        ok = np.isfinite(score[best, rows])
+        active[best[ok], rows[ok]] = True
+    return di, pj, x, rnd, active
+
+
+def _allocate_network(
+    c,
+    finite,
+    start,
+    s,
+    d,
+    penalty,
+    *,
+    price,
+    max_rounds,
+    add_per_round,
+    cost_resolution_s,
+    quantity_unit,
+    workers,
+):
+    """Exact allocation by min-cost flow with column generation on few candidate arcs per point.
+
+    The first item starts from ``start``; the others from the arcs the first one needed (items
+    share the costs), each on its own, so they may run on ``workers`` threads with the same
+    result (OR-tools and the numba kernel release the GIL).
+    """
+    c_int, s_int, d_int, p_int, q = _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit)
+    n_i = s.shape[1]
+    kw = dict(price=price, max_rounds=max_rounds, add_per_round=add_per_round)
+    if n_i == 0:
+        return [], 0, 0
+    first = _price_item(c_int, finite, start.copy(), s_int[:, 0], d_int[:, 0], p_int, **kw)
+    warm = first[4]
+
+    def solve(item):
+        return _price_item(c_int, finite, warm.copy(), s_int[:, item], d_int[:, item], p_int, **kw)
+
+    if workers > 1 and n_i > 2:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            rest = list(pool.map(solve, range(1, n_i)))
+    else:
+        rest = [solve(item) for item in range(1, n_i)]
     flows = []
-    n_arcs = 0
-    n_rounds = 0
-    active = start.copy()
-    for item in range(s.shape[1]):
-        si, dj = s_int[:, item], d_int[:, item]
-        for rnd in range(1, max_rounds + 2):
-            if rnd == max_rounds + 1:  # pricing did not settle: solve the whole problem once
-                active = finite.copy()
-            di, pj = np.nonzero(active)
-            x, _ = _solve_flow(c_int, di, pj, si, dj, p_int)
-            n_rounds = max(n_rounds, rnd)
-            if not price or rnd == max_rounds + 1:
-                break
-            used = x > 0
-            shipped = np.bincount(di[used], weights=x[used], minlength=n_d)
-            lam = _depot_potentials(c_int, active, di[used], pj[used], shipped < si, p_int)
-            reduced = c_int + lam[:, None]
-            pi = np.minimum(p_int, np.where(active, reduced, np.inf).min(axis=0))
-            viol = reduced < pi[None, :]
-            if not viol.any():
-                break
-            score = np.where(viol, reduced, np.inf)
-            k = min(add_per_round, n_d)
-            best = np.argpartition(score, k - 1, axis=0)[:k] if k < n_d else np.argsort(score, axis=0)
-            rows = np.broadcast_to(cols[None, :], best.shape)
-            ok = np.isfinite(score[best, rows])
-            active[best[ok], rows[ok]] = True
-        n_arcs += int(di.size)
+    for di, pj, x, _, _ in [first, *rest]:
         pos = x > 0
         flows.append((di[pos], pj[pos], x[pos] * q))
-        # the next item starts from the arcs this one needed (items share the costs)
+    n_arcs = sum(int(r[0].size) for r in [first, *rest])
+    n_rounds = max(r[3] for r in [first, *rest])
     return flows, n_arcs, n_rounds
 
 
@@ -414,6 +447,7 @@ def allocate(
     cost_resolution_s: float = 1.0,
     quantity_unit: float | None = None,
     add_per_round: int = 3,
+    workers: int = 1,
 ) -> AllocationResult:
     """Min-cost allocation of every item from depots to demand points, with unmet-demand slack.
 
@@ -453,6 +487,8 @@ def allocate(
         down; default 1 when all quantities are whole, else 0.001.
     add_per_round
         Network solver: arcs added per point and pricing round (its most improving ones).
+    workers
+        Network solver: threads for the items after the first (the result does not depend on it).
 
     Returns
     -------
@@ -511,6 +547,7 @@ def allocate(
             add_per_round=max(int(add_per_round), 1),
             cost_resolution_s=cost_resolution_s,
             quantity_unit=quantity_unit,
+            workers=max(int(workers), 1),
         )
     else:
         flows, n_arcs, n_rounds = _allocate_lp(

@@ -110,6 +110,17 @@ def test_network_pricing_over_items_and_levels_matches_networkx(seed):
         cost, stock, demand, candidates_per_point=2, depot_group=np.arange(n_d) % 3, add_per_round=1
     )
     assert res.n_rounds >= 2
+    par = allocate(
+        cost,
+        stock,
+        demand,
+        candidates_per_point=2,
+        depot_group=np.arange(n_d) % 3,
+        add_per_round=1,
+        workers=2,
+    )
+    for name in ("depot", "point", "item", "quantity", "unmet"):
+        np.testing.assert_array_equal(getattr(par, name), getattr(res, name))
     for item in range(n_i):
         ref_cost, ref_unmet = networkx_objective(cost, stock[:, item], demand[:, item], penalty)
         x = res.flow_matrix(item)
