@@ -36,8 +36,9 @@ alive with the response − alive in the baseline.
 
 Written: field ``rescued_alive`` (expected people brought out alive per cell), table
 ``team_tasks`` (team, kind, task, task_kind, people, start_s, arrive_s, end_s, alive: the Gantt
-of the report), KPIs ``rescue_first_aviation_on_scene_s`` (after the origin event; ``inf`` if
-none), ``rescue_first_aviation_team``, ``rescue_people_trapped``, ``rescue_people_rescued_alive``,
+of the report) and map ``rescued_alive``, KPIs ``rescue_first_aviation_on_scene_s`` (after the
+origin event, ``inf`` if none; its description names the aircraft and its readiness, distance and
+speed, or why none flew), ``rescue_people_trapped``, ``rescue_people_rescued_alive``,
 ``rescue_lives_saved``, ``rescue_unmet_tasks``, ``rescue_first_arrival_s``. Events
 ``team_dispatched`` (cause: the task's origin event), ``team_arrived`` (cause: the dispatch) and
 ``people_rescued`` (cause: the task's origin event) when the site is cleared.
