@@ -1,0 +1,1166 @@
+"""Crowd evacuation as an engine process: pedestrians leave a walkable area while hazards act on them.
+
+``[[evacuation]] model = "crowd_evacuation"`` puts a crowd in its own metric frame (the
+frame of its geometry) on the engine grid: crowd point ``(x, y)`` lies at engine point
+``(origin_x_m + x, origin_y_m + y)``. The process
+
+1. builds the walkable area (inline coordinates, a WKT file or a GeoJSON file; see
+   :mod:`models.crowds.geometry`) and its routing fields (:class:`models.crowds.routing.Router`,
+   fast marching on ``routing_cell_m`` cells);
+2. places its population groups (a count, or a density over an area) on a jittered grid,
+   draws desired speeds from the RiMEA/Weidmann speed groups (:mod:`models.crowds.agents`) and
+   pre-movement times from a stated distribution, counted from the process start (a chain
+   rule can start the process on an evacuation order);
+3. advances them with the collision-free speed model or the social force model
+   (:mod:`models.crowds.kernels`) in sub-steps of ``kernel_dt_s`` (0.01–0.05 s) inside each
+   engine step ``dt_s`` (default 1 s);
+4. after each engine step reads the hazard fields at every pedestrian's position and applies
+   them (:mod:`models.crowds.exposure`): water slows, topples and drowns, toxic gas, smoke
+   and heat incapacitate or kill; measures the local density and logs ``crush_risk`` events;
+   closes exits on events, at times, or when a field at the exit passes a threshold (the
+   router then recomputes only the fields that aimed at the exit, and the pedestrians
+   heading there re-route);
+5. re-evaluates the exit choice (``nearest``, ``fixed`` per population, RiMEA test 10, or
+   ``congestion_aware`` every ``reevaluate_s``).
+
+Conservation is asserted after every engine step: waiting + walking + evacuated +
+incapacitated + dead equals the number placed.
+
+Outputs (``<name>`` is the process name): tables ``<name>_agents`` (start, exit time, exit
+used, fate and its cause per pedestrian), ``<name>_evacuation_curve`` (counts by state over
+time), ``<name>_exit_flow`` (persons/s through each exit per engine step), ``<name>_exits``,
+``<name>_trajectories`` (:mod:`models.crowds.outputs`; PedPy reads them),
+``<name>_density_cells`` (highest local density per ``density_cell_m`` cell) and
+``<name>_geometry``; maps ``<name>_max_density_p_m2``, ``<name>_dead`` and
+``<name>_incapacitated`` on the engine grid; KPIs ``<name>_evacuation_time_s`` (from the
+process start until the last person able to leave has left), ``<name>_evacuation_time_95_s``,
+counts by fate and cause, and ``<name>_crush_risk_events``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numba
+import numpy as np
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from engine.errors import ScenarioError, did_you_mean
+from engine.events import Event
+from engine.process import FieldSpec, Process, ProcessConfig
+from engine.registry import register
+from engine.scenario import DataFile
+from models.crowds.agents import (
+    DEAD,
+    EVACUATED,
+    INCAPACITATED,
+    RIMEA_SPEED_GROUPS,
+    STATE_NAMES,
+    WAITING,
+    WALKING,
+    GroupParameters,
+    Pedestrians,
+    draw_group_parameters,
+    jittered_grid,
+)
+from models.crowds.exposure import (
+    CRITICAL_DENSITY_P_M2,
+    DEFAULT_DROWNING_DEPTH_M,
+    FLOOD_DROWNED,
+    FLOOD_INCAPACITATED,
+    WADING_SPEED_KNOTS,
+    CrushMonitor,
+    fed_rate_per_min,
+    flood_outcome,
+    lethal_loads,
+    lethal_thermal_doses,
+    local_density,
+    sample_field,
+    thermal_dose_step,
+    toxic_load_step,
+    wading_speed_factor,
+)
+from models.crowds.geometry import Exit, Stair, WalkableArea, Waypoint
+from models.crowds.kernels import CsmParameters, DirectionRaster, PedestrianStepper, SfmParameters
+from models.crowds.outputs import TRAJECTORY_COLUMNS, TrajectorySampler
+from models.crowds.routing import (
+    ALL_EXITS,
+    IMO_SPECIFIC_FLOW_P_M_S,
+    Router,
+    congestion_aware_choice,
+    exit_capacity_p_s,
+    nearest_exit,
+)
+from models.impact.probit import mg_m3_to_ppm
+from models.impact.thermal import THERMAL_PROBITS
+from models.substances import get_substance
+
+__all__ = ["CAUSES", "CrowdEvacuation", "CrowdEvacuationConfig", "PreMovement", "place_points"]
+
+#: Causes of incapacitation or death, by code (0: none).
+CAUSES = ("", "flood", "drowning", "toxic_gas", "smoke", "heat")
+_FLOOD, _DROWNING, _GAS, _SMOKE, _HEAT = 1, 2, 3, 4, 5
+_INCAPACITATION_CAUSES = ("flood", "smoke")
+_DEATH_CAUSES = ("drowning", "toxic_gas", "heat")
+#: Gap kept between placed bodies and walls (m).
+_PLACEMENT_MARGIN_M = 0.05
+_SMOKE_FIELDS = ("co_concentration_ppm", "hcn_concentration_ppm", "co2_volume_percent", "o2_volume_percent")
+
+Point = tuple[float, float]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+class LineSpec(_Strict):
+    """An exit or waypoint: a named segment (crowd frame, metres)."""
+
+    name: str = Field(min_length=1)
+    start_m: Point
+    end_m: Point
+
+
+class StairSpec(_Strict):
+    """A stair: a polygon with plan speed factors up and down (see :class:`models.crowds.geometry.Stair`)."""
+
+    name: str = Field(min_length=1)
+    polygon: list[Point] = Field(min_length=3)
+    speed_factor_up: float = Field(gt=0, le=1)
+    speed_factor_down: float = Field(gt=0, le=1)
+    uphill: Point = (0.0, 0.0)
+
+
+class GeometrySpec(_Strict):
+    """``geometry``: a file (``.geojson``/``.json`` with its own exits, or ``.wkt``) or inline rings."""
+
+    file: DataFile | None = Field(None, description="GeoJSON or WKT file, relative to the scenario")
+    walkable: list[Point] | None = Field(None, description="exterior ring of the walkable floor")
+    holes: list[list[Point]] = Field(default_factory=list, description="obstacle rings")
+    exits: list[LineSpec] = Field(default_factory=list)
+    waypoints: list[LineSpec] = Field(default_factory=list)
+    stairs: list[StairSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GeometrySpec:
+        if (self.file is None) == (self.walkable is None):
+            raise ValueError('give either file = "..." or walkable = [[x, y], ...], not both or neither')
+        if self.file is not None and self.file.suffix.lower() in (".geojson", ".json"):
+            if self.exits or self.waypoints or self.stairs or self.holes:
+                raise ValueError(
+                    "a GeoJSON file holds its own exits, waypoints, stairs and obstacles; "
+                    "remove them here or use a WKT file"
+                )
+        return self
+
+
+class PreMovement(_Strict):
+    """Pre-movement (reaction) time distribution, seconds after the process start.
+
+    ``fixed`` (``value_s``), ``uniform`` (``min_s``–``max_s``), ``lognormal`` (``median_s``,
+    ``sigma`` of ln t), ``weibull`` (``shape``, ``scale_s``) or ``gamma`` (``shape``,
+    ``scale_s``); ``shift_s`` is added, and ``max_s`` (if given) caps the draws.
+
+    Examples
+    --------
+    >>> pre = PreMovement(distribution="lognormal", median_s=60.0, sigma=0.5)
+    >>> t = pre.draw(np.random.default_rng(0), 4000)
+    >>> round(float(np.median(t)) / 60.0, 1)
+    1.0
+    """
+
+    distribution: Literal["fixed", "uniform", "lognormal", "weibull", "gamma"] = "fixed"
+    value_s: float = Field(0.0, ge=0)
+    min_s: float | None = Field(None, ge=0)
+    max_s: float | None = Field(None, ge=0)
+    median_s: float | None = Field(None, gt=0)
+    sigma: float | None = Field(None, ge=0)
+    shape: float | None = Field(None, gt=0)
+    scale_s: float | None = Field(None, gt=0)
+    shift_s: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> PreMovement:
+        need = {
+            "fixed": (),
+            "uniform": ("min_s", "max_s"),
+            "lognormal": ("median_s", "sigma"),
+            "weibull": ("shape", "scale_s"),
+            "gamma": ("shape", "scale_s"),
+        }[self.distribution]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} distribution needs {' and '.join(missing)}")
+        if self.distribution == "uniform" and self.max_s < self.min_s:  # type: ignore[operator]
+            raise ValueError("max_s must be >= min_s")
+        return self
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` pre-movement times in seconds."""
+        d = self.distribution
+        if d == "fixed":
+            t = np.full(n, self.value_s)
+        elif d == "uniform":
+            t = rng.uniform(self.min_s, self.max_s, n)
+        elif d == "lognormal":
+            t = self.median_s * np.exp(self.sigma * rng.standard_normal(n))  # type: ignore[operator]
+        elif d == "weibull":
+            t = self.scale_s * rng.weibull(self.shape, n)  # type: ignore[operator]
+        else:
+            t = rng.gamma(self.shape, self.scale_s, n)  # type: ignore[arg-type]
+        t = t + self.shift_s
+        if self.max_s is not None and d != "uniform":
+            t = np.minimum(t, self.max_s)
+        return t
+
+
+class PopulationSpec(_Strict):
+    """One population group: how many, where, how fast, how soon, where to."""
+
+    name: str = Field(min_length=1)
+    count: int | None = Field(None, ge=0, description="number of people")
+    density_p_m2: float | None = Field(None, gt=0, le=6, description="people per m² of the area")
+    area: list[Point] | None = Field(None, description="polygon they start in; default the whole floor")
+    speed_groups: dict[str, float] | None = Field(
+        None, description="RiMEA speed groups and their shares (sum 1); default age_30_50 only"
+    )
+    speed_range_m_s: tuple[float, float] | None = Field(None, description="uniform desired speed instead")
+    radius_m: float = Field(0.2, gt=0, le=0.5)
+    time_gap_s: float | None = Field(None, gt=0, le=5, description="csm time gap T / sfm τ; model default")
+    premovement: PreMovement = PreMovement()
+    exit: str | None = Field(None, description='exit or exit group (exit_choice = "fixed")')
+    vulnerable: bool = Field(False, description="children or elderly: safe only up to flood class H2")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PopulationSpec:
+        if (self.count is None) == (self.density_p_m2 is None):
+            raise ValueError("give either count or density_p_m2")
+        if self.speed_groups is not None and self.speed_range_m_s is not None:
+            raise ValueError("give speed_groups or speed_range_m_s, not both")
+        if self.speed_groups is not None:
+            for g, share in self.speed_groups.items():
+                if g not in RIMEA_SPEED_GROUPS:
+                    raise ValueError(
+                        f"unknown speed group {g!r}{did_you_mean(g, RIMEA_SPEED_GROUPS)}; "
+                        f"groups are {', '.join(RIMEA_SPEED_GROUPS)}"
+                    )
+                if not share >= 0:
+                    raise ValueError(f"share of {g!r} must be >= 0")
+            if not math.isclose(sum(self.speed_groups.values()), 1.0, abs_tol=1e-6):
+                raise ValueError("speed_groups shares must add up to 1")
+        if self.speed_range_m_s is not None:
+            lo, hi = self.speed_range_m_s
+            if not 0 < lo <= hi <= 10:
+                raise ValueError("speed_range_m_s must be [min, max] with 0 < min <= max <= 10")
+        return self
+
+    def groups(self) -> list[tuple[float, GroupParameters]]:
+        """``(share, GroupParameters)`` of the population's speed groups, with its radius."""
+        if self.speed_range_m_s is not None:
+            lo, hi = self.speed_range_m_s
+            return [(1.0, GroupParameters(speed_min_m_s=lo, speed_max_m_s=hi, radius_m=self.radius_m))]
+        mix = self.speed_groups or {"age_30_50": 1.0}
+        return [
+            (share, RIMEA_SPEED_GROUPS[g].model_copy(update={"radius_m": self.radius_m}))
+            for g, share in mix.items()
+        ]
+
+
+class ExitClosureSpec(_Strict):
+    """Close ``exit`` on an event (``when``, ``source``), at ``at_s``, or when ``field`` > ``above``."""
+
+    exit: str
+    when: str | None = None
+    source: str | None = None
+    at_s: float | None = Field(None, ge=0)
+    field: str | None = None
+    above: float | None = None
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ExitClosureSpec:
+        triggers = [self.when is not None, self.at_s is not None, self.field is not None]
+        if sum(triggers) != 1:
+            raise ValueError('give exactly one of when = "<event kind>", at_s = ..., field = "..."')
+        if (self.field is None) != (self.above is None):
+            raise ValueError("field and above go together")
+        if self.source is not None and self.when is None:
+            raise ValueError("source filters events; it needs when")
+        return self
+
+
+class FloodCoupling(_Strict):
+    """Floodwater effects (:mod:`models.crowds.exposure`)."""
+
+    wet_depth_m: float = Field(0.05, ge=0, description="shallower water is ignored")
+    drowning_depth_m: float = Field(DEFAULT_DROWNING_DEPTH_M, gt=0)
+    flow_speed_penalty: float = Field(0.5, ge=0, le=1, description="speed lost at d·v = 0.6 m²/s")
+    wading_speed_knots: list[Point] = Field(default_factory=lambda: [list(k) for k in WADING_SPEED_KNOTS])
+
+
+class GasCoupling(_Strict):
+    """Toxic gas: the substance whose lethality probit applies to ``gas_concentration_mg_m3``."""
+
+    substance: str | None = None
+    probit: str | None = Field(None, description="probit key; the substance's default if omitted")
+
+
+class HeatCoupling(_Strict):
+    """Radiant heat: the lethality probit (``eisenberg``, ``tsao_perry``, ``tno``, ``lees``)."""
+
+    probit: str = "eisenberg"
+
+
+class SmokeCoupling(_Strict):
+    """Smoke: FED at which a person is incapacitated (1; 0.3 for sensitive people)."""
+
+    incapacitation_fed: float = Field(1.0, gt=0)
+
+
+class CrushSpec(_Strict):
+    """Crush-risk detection (:class:`models.crowds.exposure.CrushMonitor`)."""
+
+    critical_density_p_m2: float = Field(CRITICAL_DENSITY_P_M2, gt=0)
+    duration_s: float = Field(5.0, ge=0, description="how long the density must stay above")
+    kernel_radius_m: float = Field(1.0, ge=0.3, le=3.0, description="cone kernel base radius")
+    place_cell_m: float = Field(5.0, gt=0, description="size of a place (one event per episode)")
+
+
+class CrowdEvacuationConfig(ProcessConfig):
+    """``[[evacuation]] model = "crowd_evacuation"``."""
+
+    model: Literal["crowd_evacuation"] = "crowd_evacuation"
+    geometry: GeometrySpec
+    origin_x_m: float = Field(0.0, description="engine x of the crowd frame's origin")
+    origin_y_m: float = Field(0.0, description="engine y of the crowd frame's origin")
+    exit_groups: dict[str, list[str]] = Field(default_factory=dict)
+    routing_cell_m: float = Field(0.25, ge=0.02, le=2.0)
+    dynamics: Literal["csm", "sfm"] = "csm"
+    csm: CsmParameters = CsmParameters()
+    sfm: SfmParameters = SfmParameters()
+    populations: list[PopulationSpec] = Field(min_length=1)
+    exit_choice: Literal["nearest", "fixed", "congestion_aware"] = "nearest"
+    reevaluate_s: float = Field(5.0, gt=0, description="congestion-aware re-evaluation interval")
+    switch_margin_s: float = Field(2.0, ge=0)
+    specific_flow_p_m_s: float = Field(IMO_SPECIFIC_FLOW_P_M_S, gt=0, description="door capacity per metre")
+    kernel_dt_s: float = Field(0.05, ge=0.01, le=0.05, description="pedestrian sub-step")
+    trajectory_interval_s: float = Field(1.0, gt=0)
+    trajectory_max_agents: int | None = Field(2000, ge=0, description="follow at most this many; None: all")
+    density_cell_m: float = Field(1.0, gt=0, description="cell of the fine density table")
+    threads: int = Field(1, ge=1, le=256, description="numba threads for the pedestrian kernel")
+    close_exits: list[ExitClosureSpec] = Field(default_factory=list)
+    flood: FloodCoupling = FloodCoupling()
+    gas: GasCoupling = GasCoupling()
+    heat: HeatCoupling = HeatCoupling()
+    smoke: SmokeCoupling = SmokeCoupling()
+    crush: CrushSpec = CrushSpec()
+
+    @model_validator(mode="after")
+    def _steps(self) -> CrowdEvacuationConfig:
+        k = self.kernel_dt_s
+        for key, value in (("dt_s", self.dt_s or 1.0), ("trajectory_interval_s", self.trajectory_interval_s)):
+            n = value / k
+            if n < 1 - 1e-9 or abs(n - round(n)) > 1e-6:
+                raise ValueError(f"{key} = {value} must be a whole multiple of kernel_dt_s = {k}")
+        return self
+
+
+# --- geometry and placement -------------------------------------------------------------------
+
+
+def build_area(spec: GeometrySpec, key: str) -> WalkableArea:
+    """The walkable area of a geometry spec; ScenarioError under ``key`` on a mistake."""
+    try:
+        lines = {
+            "exits": [Exit(e.name, e.start_m, e.end_m) for e in spec.exits],
+            "waypoints": [Waypoint(w.name, w.start_m, w.end_m) for w in spec.waypoints],
+            "stairs": [
+                Stair(s.name, s.polygon, s.speed_factor_up, s.speed_factor_down, s.uphill)
+                for s in spec.stairs
+            ],
+        }
+    except ValueError as exc:
+        raise ScenarioError(str(exc), key=key) from None
+    try:
+        if spec.file is None:
+            return WalkableArea.from_coordinates(spec.walkable, spec.holes, **lines)
+        if spec.file.suffix.lower() in (".geojson", ".json"):
+            return WalkableArea.from_geojson(spec.file)
+        text = spec.file.read_text(encoding="utf-8")
+        poly = WalkableArea.from_wkt(text, source=str(spec.file)).polygon
+        if spec.holes:
+            poly = poly.difference(shapely.union_all([shapely.Polygon(h) for h in spec.holes]))
+        return WalkableArea(poly, source=str(spec.file), **lines)
+    except ScenarioError as exc:
+        if exc.path is not None and spec.file is not None:
+            raise
+        sub = f"{key}.{exc.key}" if exc.key else key
+        raise ScenarioError(exc.message, key=sub) from None
+
+
+def place_points(
+    region: shapely.Geometry,
+    n: int,
+    radius_m: float,
+    rng: np.random.Generator,
+    *,
+    taken: np.ndarray | None = None,
+    taken_radius_m: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` body centres in ``region`` at least ``2 radius`` apart (and clear of ``taken`` points).
+
+    A jittered grid denser than needed fills the region's bounding box; ``n`` of the points
+    inside the region (shrunk by the radius and a margin) are drawn at random. ValueError if
+    the region cannot hold ``n`` bodies that way.
+
+    Examples
+    --------
+    >>> x, y = place_points(shapely.box(0, 0, 10, 10), 150, 0.2, np.random.default_rng(1))
+    >>> d = np.hypot(x[:, None] - x[None], y[:, None] - y[None]) + np.eye(150) * 9
+    >>> x.size, bool(d.min() >= 0.4), bool(x.min() >= 0.25)
+    (150, True, True)
+    """
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    inner = region.buffer(-(radius_m + _PLACEMENT_MARGIN_M))
+    if inner.is_empty or inner.area <= 0:
+        raise ValueError("the area is too small for one body")
+    shapely.prepare(inner)
+    x0, y0, x1, y1 = inner.bounds
+    box_area = max((x1 - x0) * (y1 - y0), 1e-9)
+    from scipy.spatial import cKDTree  # imported here: it costs a CLI start 0.1-0.4 s
+
+    tree = cKDTree(taken) if taken is not None and len(taken) else None
+    densest = math.floor(box_area / (2 * radius_m + 0.01) ** 2)  # grid spacing >= 2 r + 1 cm
+    m = min(math.ceil(n * box_area / inner.area * 1.3) + 4, densest)
+    for _ in range(8):
+        spacing = math.sqrt(box_area / m)
+        jitter = min(0.1, (spacing - 2 * radius_m) / 2 - 1e-3)
+        box = (x0 - spacing / 2, y0 - spacing / 2, x1 + spacing / 2, y1 + spacing / 2)
+        gx, gy = jittered_grid(m, box, jitter, rng)
+        ok = shapely.contains_xy(inner, gx, gy)
+        if tree is not None:
+            dist, _ = tree.query(np.c_[gx, gy], distance_upper_bound=radius_m + taken_radius_m + 1e-9)
+            ok &= ~np.isfinite(dist)
+        idx = np.flatnonzero(ok)
+        if idx.size >= n:
+            pick = np.sort(rng.choice(idx, n, replace=False))
+            return gx[pick], gy[pick]
+        if m >= densest:
+            break
+        m = min(math.ceil(m * 1.3 * n / max(idx.size, 1)) + 4, densest)
+    raise ValueError(
+        f"cannot place {n} bodies of radius {radius_m} m in {region.area:.1f} m² "
+        f"({n / region.area:.2f} per m²); lower the count or enlarge the area"
+    )
+
+
+# --- the process ----------------------------------------------------------------------------------
+
+
+@register
+class CrowdEvacuation(Process):
+    """Pedestrians leaving a walkable area through its exits, coupled to the hazard fields."""
+
+    model_name = "crowd_evacuation"
+    family = "evacuation"
+    Config = CrowdEvacuationConfig
+    default_dt_s = 1.0
+    reads = (
+        FieldSpec("water_depth_m", "m", "flood water depth", optional=True),
+        FieldSpec("flow_speed_m_s", "m s-1", "flood flow speed", optional=True),
+        FieldSpec("gas_concentration_mg_m3", "mg m-3", "toxic gas concentration", optional=True),
+        FieldSpec("thermal_radiation_kw_m2", "kW m-2", "radiant heat flux", optional=True),
+        FieldSpec("co_concentration_ppm", "ppm", "CO in smoke", optional=True),
+        FieldSpec("hcn_concentration_ppm", "ppm", "HCN in smoke", optional=True),
+        FieldSpec("co2_volume_percent", "%", "CO2 in smoke (hyperventilation)", optional=True),
+        FieldSpec("o2_volume_percent", "%", "O2 in smoke (hypoxia)", optional=True),
+    )
+    emits = ("exit_closed", "crush_risk", "evacuation_complete")
+
+    # .. checks ......................................................................................
+
+    @classmethod
+    def check(cls, config: CrowdEvacuationConfig, scenario, key: str) -> None:
+        """Geometry, populations, exits, closures and couplings against the scenario."""
+        area = build_area(config.geometry, f"{key}.geometry")
+        x0, y0, x1, y1 = area.polygon.bounds
+        ox, oy = config.origin_x_m, config.origin_y_m
+        if not (
+            scenario.grid_contains(ox + x0, oy + y0)
+            and scenario.grid_contains(ox + x1 - 1e-9, oy + y1 - 1e-9)
+        ):
+            raise ScenarioError(
+                f"the crowd's area spans engine x {ox + x0:g}..{ox + x1:g}, y {oy + y0:g}..{oy + y1:g} m, "
+                "which is not inside the grid; move origin_x_m/origin_y_m or enlarge [grid]",
+                key=f"{key}.origin_x_m",
+            )
+        exits = set(area.exit_names)
+        if not exits:
+            raise ScenarioError("the geometry has no exit; add at least one", key=f"{key}.geometry")
+        for group, members in config.exit_groups.items():
+            for m in members:
+                if m not in exits:
+                    raise ScenarioError(
+                        f'no exit "{m}"{did_you_mean(m, exits)}; exits are {sorted(exits)}',
+                        key=f"{key}.exit_groups.{group}",
+                    )
+        targets = exits | set(config.exit_groups)
+        for i, pop in enumerate(config.populations):
+            pkey = f"{key}.populations[{i}]"
+            if config.exit_choice == "fixed" and pop.exit is None:
+                raise ScenarioError(
+                    'exit_choice = "fixed" needs exit = "<exit or group>"', key=f"{pkey}.exit"
+                )
+            if pop.exit is not None and config.exit_choice != "fixed":
+                raise ScenarioError(
+                    'exit is used only with exit_choice = "fixed"; remove it', key=f"{pkey}.exit"
+                )
+            if pop.exit is not None and pop.exit not in targets:
+                raise ScenarioError(
+                    f'no exit or exit group "{pop.exit}"{did_you_mean(pop.exit, targets)}', key=f"{pkey}.exit"
+                )
+            region = cls._region(area, pop)
+            if region.is_empty:
+                raise ScenarioError("the area does not overlap the walkable floor", key=f"{pkey}.area")
+            n = pop.count if pop.count is not None else pop.density_p_m2 * region.area
+            if n > region.area / (2 * pop.radius_m) ** 2:
+                raise ScenarioError(
+                    f"{n:.0f} people of radius {pop.radius_m} m do not fit in {region.area:.1f} m²; "
+                    "lower the count or enlarge the area",
+                    key=pkey,
+                )
+        provided = {layer.name for layer in scenario.layers}
+        provided.update(f.name for p in scenario.processes for f in p.cls.writes)
+        kinds = {"process_started"} | {e.kind for e in scenario.events}
+        for p in scenario.processes:
+            kinds.update(p.cls.emits)
+        for i, c in enumerate(config.close_exits):
+            ckey = f"{key}.close_exits[{i}]"
+            if c.exit not in exits:
+                raise ScenarioError(f'no exit "{c.exit}"{did_you_mean(c.exit, exits)}', key=f"{ckey}.exit")
+            if c.when is not None and c.when not in kinds:
+                raise ScenarioError(
+                    f'no event of kind "{c.when}" can happen{did_you_mean(c.when, kinds)}', key=f"{ckey}.when"
+                )
+            if c.field is not None and c.field not in provided:
+                raise ScenarioError(
+                    f'no field "{c.field}" is produced{did_you_mean(c.field, provided)}', key=f"{ckey}.field"
+                )
+        if "gas_concentration_mg_m3" in provided and config.gas.substance is None:
+            raise ScenarioError(
+                'the scenario has a gas_concentration_mg_m3 field; name its substance = "..." '
+                "so that the crowd's toxic load has a probit",
+                key=f"{key}.gas.substance",
+            )
+        if config.gas.substance is not None:
+            try:
+                get_substance(config.gas.substance).lethality_probit(config.gas.probit)
+            except ValueError as exc:
+                raise ScenarioError(str(exc), key=f"{key}.gas") from None
+        if config.heat.probit not in THERMAL_PROBITS:
+            raise ScenarioError(
+                f"unknown thermal probit; use one of {', '.join(THERMAL_PROBITS)}", key=f"{key}.heat.probit"
+            )
+
+    @staticmethod
+    def _region(area: WalkableArea, pop: PopulationSpec):
+        if pop.area is None:
+            return area.polygon
+        return shapely.Polygon(pop.area).buffer(0).intersection(area.polygon)
+
+    # .. set-up ........................................................................................
+
+    def setup(self) -> None:
+        """Listen for the events that close exits (they may come before the start)."""
+        super().setup()
+        self.pending_closures: list[tuple[str, int, dict]] = []
+        self._ready = False
+        for c in self.config.close_exits:  # type: ignore[attr-defined]
+            if c.when is not None:
+                self.scheduler.subscribe(c.when, self._closure_handler(c))
+
+    def _closure_handler(self, c: ExitClosureSpec):
+        def handler(event: Event) -> None:
+            if c.source is not None and event.source != c.source:
+                return
+            reason = {"exit": c.exit, "event": event.kind}
+            if self._ready:
+                self._close_exit(c.exit, event.id, reason)
+            else:
+                self.pending_closures.append((c.exit, event.id, reason))
+
+        return handler
+
+    def start(self, t_s: float) -> None:
+        """Build the area, router, population and stepper; record the first frame."""
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        self.area = build_area(cfg.geometry, self.name)
+        self.router = Router(self.area, cell_m=cfg.routing_cell_m, exit_groups=cfg.exit_groups)
+        self.t0 = t_s
+        self.k = 0
+        self.kdt = cfg.kernel_dt_s
+        self.exit_names = list(self.area.exit_names)
+        self.exit_segments = np.array([e.segment for e in self.area.exits]).reshape(-1, 4)
+        self.exit_closed_s = np.full(len(self.exit_names), np.nan)
+        self._populate(t_s)
+        n = self.peds.size
+        self.exit_of = np.full(n, -1, np.int64)
+        self.incap_cause = np.zeros(n, np.int8)
+        self.death_cause = np.zeros(n, np.int8)
+        self.fate_s = np.full(n, np.nan)
+        self.hazard_factor = np.ones(n)
+        self._hazard_setup()
+        self._routing_setup()
+        ids = np.arange(n)
+        if cfg.trajectory_max_agents is not None and n > cfg.trajectory_max_agents:
+            ids = np.unique(np.linspace(0, n - 1, cfg.trajectory_max_agents).round().astype(np.int64))
+        self.sampler = TrajectorySampler(ids, cfg.trajectory_interval_s)
+        self.sample_every = round(cfg.trajectory_interval_s / self.kdt)
+        self.stair_every = max(1, round(0.2 / self.kdt)) if self.area.stairs else 0
+        bx0, by0, bx1, by1 = self.area.polygon.bounds
+        pm = cfg.crush.place_cell_m
+        self.crush = CrushMonitor(
+            cfg.crush.critical_density_p_m2,
+            cfg.crush.duration_s,
+            pm,
+            (bx0, by0),
+            (max(1, math.ceil((by1 - by0) / pm)), max(1, math.ceil((bx1 - bx0) / pm))),
+        )
+        dc = cfg.density_cell_m
+        self.fine_origin = (bx0, by0)
+        self.fine_density = np.zeros(
+            (max(1, math.ceil((by1 - by0) / dc)), max(1, math.ceil((bx1 - bx0) / dc)))
+        )
+        self.max_density_map = np.zeros(self.world.grid.shape)
+        self.curve: list[tuple[float, ...]] = []
+        self.flows: list[np.ndarray] = []
+        self.flow_times: list[float] = []
+        self.last_reevaluation = t_s
+        self.completed = False
+        self.world.populations[self.name] = self.peds.population(self.name)
+        self.sampler.sample(0, t_s, self.peds.x_m, self.peds.y_m, self.peds.state, EVACUATED)
+        self._record(t_s, np.zeros(len(self.exit_names)), 0.0)
+        self._ready = True
+        for name, cause, reason in self.pending_closures:
+            self._close_exit(name, cause, reason)
+        self.pending_closures.clear()
+
+    def _populate(self, t_s: float) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        rng = self.rng
+        xs, ys, pop_idx, groups, group_of, radius = [], [], [], [], [], []
+        taken = np.zeros((0, 2))
+        max_r = max(p.radius_m for p in cfg.populations)
+        for i, pop in enumerate(cfg.populations):
+            region = self._region(self.area, pop)
+            n = pop.count if pop.count is not None else round(pop.density_p_m2 * region.area)
+            try:
+                x, y = place_points(region, n, pop.radius_m, rng, taken=taken, taken_radius_m=max_r)
+            except ValueError as exc:
+                raise ScenarioError(f"{exc}", key=f"{self.name}.populations[{i}]") from None
+            taken = np.vstack([taken, np.c_[x, y]])
+            mix = pop.groups()
+            shares = np.array([s for s, _ in mix])
+            local = rng.choice(len(mix), size=n, p=shares / shares.sum()) if n else np.zeros(0, int)
+            group_of.append(len(groups) + local)
+            groups.extend(g for _, g in mix)
+            xs.append(x)
+            ys.append(y)
+            pop_idx.append(np.full(n, i))
+            radius.append(np.full(n, pop.radius_m))
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        self.pop_of = np.concatenate(pop_idx).astype(np.int64)
+        default_tau = 1.0 if cfg.dynamics == "csm" else 0.5
+        tau = np.array([p.time_gap_s or default_tau for p in cfg.populations])[self.pop_of]
+        peds = Pedestrians.create(
+            x, y, radius_m=np.concatenate(radius), tau_s=tau, group=np.concatenate(group_of)
+        )
+        draw_group_parameters(peds, groups, rng)
+        for i, pop in enumerate(cfg.populations):
+            members = np.flatnonzero(self.pop_of == i)
+            peds.reaction_s[members] = t_s + pop.premovement.draw(rng, members.size)
+        self.peds = peds
+        self.x_start, self.y_start = x.copy(), y.copy()
+        self.v0_base = peds.v0_m_s.copy()
+        self.vulnerable = np.array([p.vulnerable for p in cfg.populations])[self.pop_of]
+
+    def _hazard_setup(self) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        n = self.peds.size
+        rng = self.rng
+        self.gas_probit = None
+        if cfg.gas.substance is not None:
+            sub = get_substance(cfg.gas.substance)
+            self.gas_probit = sub.lethality_probit(cfg.gas.probit)
+            self.gas_unit = (
+                mg_m3_to_ppm(1.0, sub.molar_mass_g_mol)
+                if self.gas_probit.concentration_unit == "ppm"
+                else 1.0
+            )
+            self.lethal_load = lethal_loads(self.gas_probit, rng.uniform(size=n))
+            self.toxic_load = np.zeros(n)
+        self.heat_probit = THERMAL_PROBITS[cfg.heat.probit]
+        self.lethal_dose = lethal_thermal_doses(self.heat_probit, rng.uniform(size=n))
+        self.heat_dose = np.zeros(n)
+        self.fed = np.zeros(n)
+
+    # .. routing ........................................................................................
+
+    def _routing_setup(self) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        if cfg.exit_choice == "nearest":
+            self.target_names = [ALL_EXITS]
+            self.peds.target[:] = 0
+        elif cfg.exit_choice == "fixed":
+            names = list(dict.fromkeys(p.exit for p in cfg.populations))
+            self.target_names = names  # type: ignore[assignment]
+            index = np.array([names.index(p.exit) for p in cfg.populations])
+            self.peds.target[:] = index[self.pop_of]
+        else:
+            self.target_names = list(self.router.open_exits)
+            self.peds.target[:] = 0
+            self._reevaluate(initial=True)
+        self._build_stepper()
+
+    def _build_stepper(self) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        r = self.router.raster
+        if self.target_names:
+            ux, uy, _ = self.router.stacked(self.target_names)
+        else:  # no exit left: nobody has a direction
+            ux = uy = np.zeros((1, *r.shape))
+        raster = DirectionRaster(ux, uy, r.origin_x_m, r.origin_y_m, r.cell_m)
+        open_ = [self.exit_names.index(e) for e in self.router.open_exits]
+        self.stepper = PedestrianStepper(
+            self.router.walls,
+            raster,
+            exits=self.exit_segments[open_],
+            model=cfg.dynamics,
+            parameters=cfg.csm if cfg.dynamics == "csm" else cfg.sfm,
+            parallel=cfg.threads > 1,
+        )
+
+    def _reevaluate(self, *, initial: bool = False) -> None:
+        """Congestion-aware exit choice for the pedestrians still to leave."""
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        p = self.peds
+        todo = np.flatnonzero((p.state == WAITING) | (p.state == WALKING))
+        if todo.size == 0 or not self.target_names:
+            return
+        d = self.router.distances_at(self.target_names, p.x_m[todo], p.y_m[todo])
+        current = nearest_exit(d) if initial else p.target[todo].astype(np.int64)
+        width = np.array([self.area.exit(e).width_m for e in self.target_names])
+        speed = np.maximum(self.v0_base[todo], 1e-3)
+        choice, _ = congestion_aware_choice(
+            d,
+            speed,
+            exit_capacity_p_s(width, cfg.specific_flow_p_m_s),
+            current,
+            switch_margin_s=cfg.switch_margin_s,
+        )
+        p.target[todo] = np.maximum(choice, 0)
+
+    def _close_exit(self, name: str, cause_id: int, reason: dict) -> None:
+        if name not in self.router.open_exits:
+            return
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        self.router.close_exit(name)
+        self.exit_closed_s[self.exit_names.index(name)] = self.scheduler.now_s
+        valid = set(self.router.targets)
+        if cfg.exit_choice == "congestion_aware":
+            self.target_names = list(self.router.open_exits)
+            self._reevaluate(initial=True)
+        else:
+            fallback = ALL_EXITS if ALL_EXITS in valid else None
+            new = [n if n in valid else fallback for n in self.target_names]
+            names = list(dict.fromkeys(n for n in new if n is not None))
+            remap = np.array([names.index(n) if n is not None else 0 for n in new])
+            self.peds.target[:] = remap[self.peds.target]
+            self.target_names = names
+        self._build_stepper()
+        (x0, y0), (x1, y1) = self.area.exit(name).start_m, self.area.exit(name).end_m
+        cfg_o = (cfg.origin_x_m, cfg.origin_y_m)
+        self.emit(
+            "exit_closed",
+            cause_id=cause_id,
+            x_m=cfg_o[0] + 0.5 * (x0 + x1),
+            y_m=cfg_o[1] + 0.5 * (y0 + y1),
+            data={**reason, "open_exits": list(self.router.open_exits)},
+        )
+
+    # .. stepping ........................................................................................
+
+    def advance(self, t_s: float, dt_s: float) -> None:
+        """Sub-step the pedestrians to ``t_s``, then apply hazards, closures, choice and density."""
+        p = self.peds
+        n_target = math.floor((t_s - self.t0) / self.kdt + 1e-6)
+        moving = bool(np.any((p.state == WAITING) | (p.state == WALKING)))
+        p.v0_m_s[:] = self.v0_base * self.hazard_factor
+        while self.k < n_target:
+            stop = n_target
+            if self.sample_every:
+                stop = min(stop, (self.k // self.sample_every + 1) * self.sample_every)
+            if self.stair_every:
+                stop = min(stop, (self.k // self.stair_every + 1) * self.stair_every)
+                self._apply_stairs()
+            if moving:
+                self._kernel(self.t0 + self.k * self.kdt, self.kdt, stop - self.k)
+            self.k = stop
+            if self.k % self.sample_every == 0:
+                t = self.t0 + self.k * self.kdt
+                self.sampler.sample(self.k // self.sample_every, t, p.x_m, p.y_m, p.state, EVACUATED)
+        rest = t_s - (self.t0 + self.k * self.kdt)
+        if rest > 1e-6 and moving:  # the run's (or process's) end cut the last engine step short
+            self._kernel(self.t0 + self.k * self.kdt, rest, 1)
+        self._after_step(t_s, dt_s)
+
+    def _kernel(self, t: float, dt: float, steps: int) -> None:
+        threads = self.config.threads  # type: ignore[attr-defined]
+        if threads > 1:
+            old = numba.get_num_threads()
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            try:
+                self.stepper.advance(self.peds, t, dt, steps)
+            finally:
+                numba.set_num_threads(old)
+        else:
+            self.stepper.advance(self.peds, t, dt, steps)
+
+    def _apply_stairs(self) -> None:
+        p = self.peds
+        f = self.router.raster.stair_speed_factor(p.x_m, p.y_m, p.vx_m_s, p.vy_m_s)
+        p.v0_m_s[:] = self.v0_base * self.hazard_factor * f
+
+    def _after_step(self, t_s: float, dt_s: float) -> None:
+        p = self.peds
+        new = np.flatnonzero((p.state == EVACUATED) & (self.exit_of < 0))
+        flow = np.zeros(len(self.exit_names))
+        if new.size:
+            self.exit_of[new] = self._exit_at(p.x_m[new], p.y_m[new])
+            flow = np.bincount(self.exit_of[new], minlength=len(self.exit_names)).astype(float)
+        self._hazards(t_s, dt_s)
+        self._field_closures(t_s)
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        if cfg.exit_choice == "congestion_aware" and t_s - self.last_reevaluation >= cfg.reevaluate_s - 1e-9:
+            self._reevaluate()
+            self.last_reevaluation = t_s
+        self._density(t_s)
+        self._record(t_s, flow, dt_s)
+        counts = np.bincount(p.state, minlength=len(STATE_NAMES))
+        if not self.completed and counts[WAITING] + counts[WALKING] == 0:
+            self.completed = True
+            self.emit(
+                "evacuation_complete",
+                data={"evacuated": int(counts[EVACUATED]), "time_since_start_s": t_s - self.t0},
+            )
+
+    def _exit_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Index of the exit segment nearest to each point (where evacuees crossed)."""
+        s = self.exit_segments
+        dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+        u = ((x[:, None] - s[:, 0]) * dx + (y[:, None] - s[:, 1]) * dy) / (dx * dx + dy * dy)
+        u = np.clip(u, 0.0, 1.0)
+        d = np.hypot(s[:, 0] + u * dx - x[:, None], s[:, 1] + u * dy - y[:, None])
+        d[:, np.isfinite(self.exit_closed_s)] += 1e-3  # prefer an open exit at a shared corner
+        return np.argmin(d, axis=1)
+
+    # .. hazards ........................................................................................
+
+    def _hazards(self, t_s: float, dt_s: float) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        layers = self.world.grid.layers
+        p = self.peds
+        alive = np.flatnonzero((p.state == WAITING) | (p.state == WALKING) | (p.state == INCAPACITATED))
+        if alive.size == 0:
+            return
+        gx, gy = p.x_m[alive] + cfg.origin_x_m, p.y_m[alive] + cfg.origin_y_m
+
+        def at(name: str) -> np.ndarray | None:
+            return sample_field(layers[name].data, self.world.grid, gx, gy) if name in layers else None
+
+        depth = at("water_depth_m")
+        if depth is not None:
+            speed = at("flow_speed_m_s")
+            speed = np.zeros_like(depth) if speed is None else speed
+            fl = cfg.flood
+            outcome = flood_outcome(
+                depth,
+                speed,
+                self.vulnerable[alive],
+                wet_depth_m=fl.wet_depth_m,
+                drowning_depth_m=fl.drowning_depth_m,
+            )
+            self._incapacitate(alive[outcome == FLOOD_INCAPACITATED], _FLOOD, t_s)
+            self._kill(alive[outcome == FLOOD_DROWNED], _DROWNING, t_s)
+            wet = np.where(depth > fl.wet_depth_m, depth, 0.0)
+            self.hazard_factor[alive] = wading_speed_factor(
+                wet,
+                speed,
+                knots=tuple(map(tuple, fl.wading_speed_knots)),
+                flow_speed_penalty=fl.flow_speed_penalty,
+            )
+        if self.gas_probit is not None and "gas_concentration_mg_m3" in layers:
+            load = self.toxic_load[alive]
+            toxic_load_step(load, at("gas_concentration_mg_m3"), dt_s, self.gas_probit, self.gas_unit)
+            self.toxic_load[alive] = load
+            self._kill(alive[load >= self.lethal_load[alive]], _GAS, t_s)
+        if any(f in layers for f in _SMOKE_FIELDS):
+            gases = [at(f) for f in _SMOKE_FIELDS]
+            self.fed[alive] += fed_rate_per_min(*gases, size=alive.size) * dt_s / 60.0
+            self._incapacitate(alive[self.fed[alive] >= cfg.smoke.incapacitation_fed], _SMOKE, t_s)
+        if "thermal_radiation_kw_m2" in layers:
+            dose = self.heat_dose[alive]
+            thermal_dose_step(dose, at("thermal_radiation_kw_m2"), dt_s)
+            self.heat_dose[alive] = dose
+            self._kill(alive[dose >= self.lethal_dose[alive]], _HEAT, t_s)
+
+    def _incapacitate(self, idx: np.ndarray, cause: int, t_s: float) -> None:
+        p = self.peds
+        idx = idx[(p.state[idx] == WAITING) | (p.state[idx] == WALKING)]
+        p.state[idx] = INCAPACITATED
+        p.vx_m_s[idx] = p.vy_m_s[idx] = 0.0
+        self.incap_cause[idx] = cause
+        self.fate_s[idx] = t_s
+
+    def _kill(self, idx: np.ndarray, cause: int, t_s: float) -> None:
+        p = self.peds
+        idx = idx[p.state[idx] != DEAD]
+        p.state[idx] = DEAD
+        p.vx_m_s[idx] = p.vy_m_s[idx] = 0.0
+        self.death_cause[idx] = cause
+        self.fate_s[idx] = t_s
+
+    def _field_closures(self, t_s: float) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        layers = self.world.grid.layers
+        for c in cfg.close_exits:
+            if c.exit not in self.router.open_exits:
+                continue
+            if c.at_s is not None and t_s >= c.at_s - 1e-9:
+                self._close_exit(c.exit, self.cause_id, {"exit": c.exit, "at_s": c.at_s})
+            elif c.field is not None and c.field in layers:
+                e = self.area.exit(c.exit)
+                s = np.linspace(0.0, 1.0, 5)
+                ex = cfg.origin_x_m + e.start_m[0] + s * (e.end_m[0] - e.start_m[0])
+                ey = cfg.origin_y_m + e.start_m[1] + s * (e.end_m[1] - e.start_m[1])
+                value = float(
+                    np.nanmax(np.append(sample_field(layers[c.field].data, self.world.grid, ex, ey), -np.inf))
+                )
+                if value > c.above:  # type: ignore[operator]
+                    reason = {"exit": c.exit, "field": c.field, "value": value, "above": c.above}
+                    self._close_exit(c.exit, layers[c.field].cause_event_id, reason)
+
+    # .. density and records ..............................................................................
+
+    def _density(self, t_s: float) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        p = self.peds
+        floor = np.flatnonzero(p.state != EVACUATED)
+        if floor.size == 0:
+            return
+        rho = local_density(p.x_m, p.y_m, radius_m=cfg.crush.kernel_radius_m, mask=p.state != EVACUATED)[
+            floor
+        ]
+        x, y = p.x_m[floor], p.y_m[floor]
+        for ep in self.crush.update(t_s, x, y, rho):
+            self.emit(
+                "crush_risk",
+                x_m=cfg.origin_x_m + ep.x_m,
+                y_m=cfg.origin_y_m + ep.y_m,
+                data={
+                    "density_p_m2": round(ep.density_p_m2, 3),
+                    "critical_density_p_m2": cfg.crush.critical_density_p_m2,
+                    "above_since_s": ep.since_s,
+                    "crowd_x_m": round(ep.x_m, 3),
+                    "crowd_y_m": round(ep.y_m, 3),
+                },
+            )
+        dc = cfg.density_cell_m
+        ny, nx = self.fine_density.shape
+        row = np.clip(((y - self.fine_origin[1]) // dc).astype(np.int64), 0, ny - 1)
+        col = np.clip(((x - self.fine_origin[0]) // dc).astype(np.int64), 0, nx - 1)
+        np.maximum.at(self.fine_density, (row, col), rho)
+        g = self.world.grid
+        gcol = np.floor((x + cfg.origin_x_m - g.origin_x_m) / g.cell_size_m).astype(np.int64)
+        grow = np.floor((y + cfg.origin_y_m - g.origin_y_m) / g.cell_size_m).astype(np.int64)
+        inside = (gcol >= 0) & (gcol < g.nx) & (grow >= 0) & (grow < g.ny)
+        np.maximum.at(self.max_density_map, (grow[inside], gcol[inside]), rho[inside])
+
+    def _record(self, t_s: float, flow: np.ndarray, dt_s: float) -> None:
+        counts = np.bincount(self.peds.state, minlength=len(STATE_NAMES))
+        if counts.sum() != self.peds.size:
+            raise RuntimeError(
+                f"{self.name}: conservation violated at t = {t_s} s: states add up to {counts.sum()}, "
+                f"not {self.peds.size}"
+            )
+        self.curve.append((t_s, *counts.tolist()))
+        if dt_s > 0:
+            self.flow_times.append(t_s)
+            self.flows.append(flow / dt_s)
+
+    # .. results ........................................................................................
+
+    def finish(self, t_s: float) -> None:
+        """Write tables, maps and KPIs."""
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        w, p, name = self.world, self.peds, self.name
+        n = p.size
+        state = p.state
+        fate = np.array(["inside", "inside", "evacuated", "incapacitated", "dead"])[state]
+        cause = np.where(
+            state == DEAD, self.death_cause, np.where(state == INCAPACITATED, self.incap_cause, 0)
+        )
+        started = p.reaction_s <= t_s
+        exits = np.array([*self.exit_names, ""])[
+            np.where(self.exit_of >= 0, self.exit_of, len(self.exit_names))
+        ]
+        w.add_table(
+            f"{name}_agents",
+            {
+                "id": np.arange(n),
+                "population": np.array([pop.name for pop in cfg.populations])[self.pop_of],
+                "x0_m": self.x_start,
+                "y0_m": self.y_start,
+                "desired_speed_m_s": self.v0_base,
+                "start_s": np.where(started, p.reaction_s, np.nan),
+                "exit_time_s": p.evacuated_at_s,
+                "exit": exits,
+                "fate": fate,
+                "cause": np.array(CAUSES)[cause],
+                "fate_time_s": np.where(state == EVACUATED, p.evacuated_at_s, self.fate_s),
+            },
+            {"x0_m": "m", "y0_m": "m", "desired_speed_m_s": "m s-1", "start_s": "s", "exit_time_s": "s"}
+            | {"fate_time_s": "s"},
+            "per pedestrian: start, exit time, exit used, fate and its cause (crowd frame coordinates)",
+        )
+        curve = np.array(self.curve)
+        w.add_table(
+            f"{name}_evacuation_curve",
+            {"time_s": curve[:, 0]}
+            | {s: curve[:, k + 1].astype(np.int64) for k, s in enumerate(STATE_NAMES)},
+            {"time_s": "s"} | {s: "people" for s in STATE_NAMES},
+            "people in each state over time",
+            plot=("time_s", "evacuated", "linear"),
+        )
+        flows = np.array(self.flows).reshape(-1, len(self.exit_names))
+        cols = {"time_s": np.array(self.flow_times)} | {
+            f"{e.replace('/', '_')}_p_s": flows[:, k] for k, e in enumerate(self.exit_names)
+        }
+        w.add_table(
+            f"{name}_exit_flow",
+            cols,
+            {c: ("s" if c == "time_s" else "people s-1") for c in cols},
+            "mean flow through each exit over each engine step",
+        )
+        used = np.bincount(self.exit_of[self.exit_of >= 0], minlength=len(self.exit_names))
+        first = [
+            np.nanmin(p.evacuated_at_s[self.exit_of == k]) if used[k] else np.nan for k in range(len(used))
+        ]
+        last = [
+            np.nanmax(p.evacuated_at_s[self.exit_of == k]) if used[k] else np.nan for k in range(len(used))
+        ]
+        w.add_table(
+            f"{name}_exits",
+            {
+                "exit": np.array(self.exit_names),
+                "width_m": np.array([e.width_m for e in self.area.exits]),
+                "evacuated": used,
+                "first_s": np.array(first),
+                "last_s": np.array(last),
+                "closed_s": self.exit_closed_s,
+            },
+            {"width_m": "m", "evacuated": "people", "first_s": "s", "last_s": "s", "closed_s": "s"},
+            "use of each exit",
+        )
+        w.add_table(
+            f"{name}_trajectories", self.sampler.columns(), TRAJECTORY_COLUMNS, "sampled trajectories"
+        )
+        dc = cfg.density_cell_m
+        rows, colz = np.nonzero(self.fine_density)
+        w.add_table(
+            f"{name}_density_cells",
+            {
+                "x_m": self.fine_origin[0] + (colz + 0.5) * dc,
+                "y_m": self.fine_origin[1] + (rows + 0.5) * dc,
+                "max_density_p_m2": self.fine_density[rows, colz],
+            },
+            {"x_m": "m", "y_m": "m", "max_density_p_m2": "m-2"},
+            f"highest local density in each {dc:g} m cell (crowd frame)",
+        )
+        w.add_table(
+            f"{name}_geometry",
+            {
+                "walkable_wkt": np.array([self.area.polygon.wkt]),
+                "origin_x_m": np.array([cfg.origin_x_m]),
+                "origin_y_m": np.array([cfg.origin_y_m]),
+            },
+            {"origin_x_m": "m", "origin_y_m": "m"},
+            "walkable area (crowd frame) and where it lies on the engine grid",
+        )
+        self._maps()
+        self._kpis(t_s)
+
+    def _maps(self) -> None:
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        w, p, g = self.world, self.peds, self.world.grid
+        w.add_map(
+            f"{self.name}_max_density_p_m2",
+            self.max_density_map,
+            "m-2",
+            "highest local crowd density in each cell",
+            contours=(cfg.crush.critical_density_p_m2,),
+        )
+        col = np.floor((p.x_m + cfg.origin_x_m - g.origin_x_m) / g.cell_size_m).astype(np.int64)
+        row = np.floor((p.y_m + cfg.origin_y_m - g.origin_y_m) / g.cell_size_m).astype(np.int64)
+        inside = (col >= 0) & (col < g.nx) & (row >= 0) & (row < g.ny)
+        for state, label in ((DEAD, "dead"), (INCAPACITATED, "incapacitated")):
+            grid = np.zeros(g.shape)
+            k = inside & (p.state == state)
+            np.add.at(grid, (row[k], col[k]), 1.0)
+            w.add_map(f"{self.name}_{label}", grid, "1", f"pedestrians {label} in each cell")
+
+    def _kpis(self, t_s: float) -> None:
+        w, p, name = self.world, self.peds, self.name
+        n = p.size
+        counts = p.counts()
+        left = np.sort(p.evacuated_at_s[np.isfinite(p.evacuated_at_s)]) - self.t0
+        still = counts["waiting"] + counts["walking"]
+        total = float(left[-1]) if still == 0 and left.size else math.nan
+        k95 = math.ceil(0.95 * n)
+        t95 = float(left[k95 - 1]) if n and left.size >= k95 else math.nan
+        w.report_kpi(f"{name}_people", n, "people", "pedestrians placed")
+        w.report_kpi(
+            f"{name}_evacuated", counts["evacuated"], "people", "pedestrians who left through an exit"
+        )
+        w.report_kpi(
+            f"{name}_still_inside", still, "people", "pedestrians able to walk but still inside at the end"
+        )
+        w.report_kpi(
+            f"{name}_evacuation_time_s",
+            total,
+            "s",
+            "from the process start until the last person able to leave had left (NaN: some still inside)",
+        )
+        w.report_kpi(
+            f"{name}_evacuation_time_95_s", t95, "s", "from the process start until 95 % of all had left"
+        )
+        w.report_kpi(f"{name}_incapacitated", counts["incapacitated"], "people", "incapacitated, all causes")
+        w.report_kpi(f"{name}_dead", counts["dead"], "people", "dead, all causes")
+        for c in _INCAPACITATION_CAUSES:
+            k = int(np.sum((p.state == INCAPACITATED) & (self.incap_cause == CAUSES.index(c))))
+            w.report_kpi(f"{name}_incapacitated_{c}", k, "people", f"incapacitated by {c.replace('_', ' ')}")
+        for c in _DEATH_CAUSES:
+            k = int(np.sum((p.state == DEAD) & (self.death_cause == CAUSES.index(c))))
+            w.report_kpi(f"{name}_dead_{c}", k, "people", f"dead by {c.replace('_', ' ')}")
+        w.report_kpi(f"{name}_crush_risk_events", len(self.crush.episodes), "1", "crush-risk episodes logged")
+        w.report_kpi(
+            f"{name}_max_density_p_m2",
+            float(self.fine_density.max()),
+            "m-2",
+            "highest local density anywhere",
+        )
