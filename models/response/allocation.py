@@ -42,8 +42,10 @@ Goldberg 1997). It needs integers: costs are rounded to whole ``cost_resolution_
 default; the optimum of the unrounded costs is then at most ``cost_resolution_s`` × units
 shipped cheaper) and quantities are counted in whole ``quantity_unit`` (whole units when all
 stocks and demands are whole, which :func:`relief_demand` makes them for one-day needs;
-otherwise thousandths, rounded down). With integer data the transportation problem has an
-integral optimum, so this is the LP's optimum, not an approximation.
+otherwise thousandths: stocks rounded down, demands up, and a point served more than its
+demand, by less than one unit, gets its flow trimmed to the demand). With integer data the
+transportation problem has an integral optimum, so this is the LP's optimum, not an
+approximation.
 
 Large problems (more than :data:`NETWORK_FULL_ARCS` pairs) start from each point's
 :data:`NETWORK_CANDIDATES` cheapest depots (plus, with ``depot_group``, the cheapest of each
@@ -330,18 +332,28 @@ def _depot_potentials(cost_int, active, ui, uj, leftover, penalty_int):  # pragm
 _INT_LIMIT = 2.0**62  # int64 headroom for OR-tools' cost scaling and the total cost
 
 
+def _units(v, q, up):
+    """``v`` in whole ``q``, rounded up (demands) or down (stocks).
+
+    Within 1e-6 of a whole number it is that number (float noise from earlier arithmetic).
+    """
+    r = v / q
+    n = np.round(r)
+    return np.where(np.abs(r - n) <= 1e-6, n, np.ceil(r) if up else np.floor(r)).astype(np.int64)
+
+
 def _integer_data(c, s, d, penalty, cost_resolution_s, quantity_unit):
-    """Costs in whole ``cost_resolution_s`` and quantities in whole ``quantity_unit`` (floored).
+    """Costs in whole ``cost_resolution_s``; stocks (down) and demands (up) in whole ``quantity_unit``.
 
     The resolution is coarsened ×10 until the largest cost times the node count and times the
     total demand fit (OR-tools' cost scaling multiplies costs by the node count).
     """
     if quantity_unit is None:
-        whole = np.all(s == np.round(s)) and np.all(d == np.round(d))
+        whole = all(np.all(np.abs(v - np.round(v)) <= 1e-6) for v in (s, d))
         quantity_unit = 1.0 if whole else 1e-3
     q = float(quantity_unit)
-    s_int = np.floor(s / q + 1e-9).astype(np.int64)
-    d_int = np.floor(d / q + 1e-9).astype(np.int64)
+    s_int = _units(s, q, up=False)
+    d_int = _units(d, q, up=True)
     bound = max(c.shape[0] + c.shape[1] + 3, float(d_int.sum(axis=0).max(initial=0)), 1.0)
     res = float(cost_resolution_s)
     while penalty / res * bound > _INT_LIMIT or penalty / res > 2.0**50:  # pricing sums stay exact in float64
@@ -416,9 +428,16 @@ def _allocate_network(
     else:
         rest = [solve(item) for item in range(1, n_i)]
     flows = []
-    for di, pj, x, _, _ in [first, *rest]:
+    for item, (di, pj, x, _, _) in enumerate([first, *rest]):
         pos = x > 0
-        flows.append((di[pos], pj[pos], x[pos] * q))
+        di, pj, qty = di[pos], pj[pos], x[pos] * q
+        # a demand rounded up may be over-served by less than one unit q: take that off one of
+        # the point's flows (each is at least q), so that no point gets more than it needs
+        excess = np.bincount(pj, weights=qty, minlength=d.shape[0]) - d[:, item]
+        first_flow = np.unique(pj, return_index=True)[1]
+        over = first_flow[excess[pj[first_flow]] > 0]
+        qty[over] -= excess[pj[over]]
+        flows.append((di, pj, qty))
     n_arcs = sum(int(r[0].size) for r in [first, *rest])
     n_rounds = max(r[3] for r in [first, *rest])
     return flows, n_arcs, n_rounds
@@ -483,8 +502,9 @@ def allocate(
         Network solver: costs are rounded to whole multiples of this (coarsened ×10 if the
         int64 range asks for it).
     quantity_unit
-        Network solver: stocks and demands are counted in whole multiples of this, rounded
-        down; default 1 when all quantities are whole, else 0.001.
+        Network solver: stocks and demands are counted in whole multiples of this (stocks
+        rounded down, demands up, then trimmed back); default 1 when all quantities are whole,
+        else 0.001.
     add_per_round
         Network solver: arcs added per point and pricing round (its most improving ones).
     workers

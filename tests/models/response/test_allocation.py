@@ -242,3 +242,17 @@ def test_restricted_candidates_without_pricing_and_the_level_groups(solver):
     assert grouped.unmet.sum() == 0.0 and grouped.cost == pytest.approx(full.cost)
     priced = allocate(cost, stock, demand, candidates_per_point=1, solver=solver)
     assert priced.cost == pytest.approx(full.cost) and priced.n_rounds >= 2
+
+
+def test_network_serves_fractional_needs_in_full_and_never_more():
+    # A third of a day's rations (7/3 per 7 people) is not a whole number of thousandths: the
+    # demand is rounded up for the flow and the over-served fraction trimmed, so an ample stock
+    # leaves nothing unmet (a point would otherwise never count as supplied) and nothing extra.
+    need = relief_demand([7, 13, 1], days=1.0 / 3.0)
+    cost = np.array([[300.0, 500.0, 900.0], [800.0, 200.0, 400.0]])
+    stock = np.full((2, need.shape[1]), 1e4) + 1e-10  # float noise on whole stocks
+    res = allocate(cost, stock, need, solver="network")
+    assert np.all(res.unmet <= 1e-12)
+    np.testing.assert_allclose(res.delivered(), need, rtol=1e-12)
+    assert np.all(res.delivered() <= need * (1 + 1e-15))
+    assert res.cost == pytest.approx(allocate(cost, stock, need, solver="highs").cost, rel=1e-9)
