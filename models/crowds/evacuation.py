@@ -799,7 +799,8 @@ class CrowdEvacuation(Process):
         """Sub-step the pedestrians to ``t_s``, then apply hazards, closures, choice and density."""
         p = self.peds
         n_target = math.floor((t_s - self.t0) / self.kdt + 1e-6)
-        moving = bool(np.any((p.state == WAITING) | (p.state == WALKING)))
+        # the kernel runs only if someone walks or starts walking before t_s (standing crowds cost nothing)
+        moving = bool(np.any((p.state == WALKING) | ((p.state == WAITING) & (p.reaction_s <= t_s))))
         p.v0_m_s[:] = self.v0_base * self.hazard_factor
         while self.k < n_target:
             stop = n_target

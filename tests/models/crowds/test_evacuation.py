@@ -123,7 +123,9 @@ def test_shrunk_stadium_empties_without_crossing_walls():
     text = re.sub(r"trajectory_interval_s = [0-9.]+", "trajectory_interval_s = 0.05", text)
     text = re.sub(r"trajectory_max_agents = [0-9]+", "trajectory_max_agents = 60", text)
     text = re.sub(r"duration_s = [0-9.]+", "duration_s = 300", text, count=1)
-    text = text.replace("median_s = 60.0, sigma = 0.6, max_s = 300.0", "median_s = 5.0, sigma = 0.6, max_s = 20.0")
+    text = text.replace(
+        "median_s = 60.0, sigma = 0.6, max_s = 300.0", "median_s = 5.0, sigma = 0.6, max_s = 20.0"
+    )
     out = run(text)
     curve = check_curve(out, "stadium", 250)
     assert curve["evacuated"][-1] == 250
@@ -270,6 +272,64 @@ vulnerable = true
         v = np.hypot(np.diff(xs), np.diff(ys))[seg] / 0.5
         ratios.append(np.median(v) / a["desired_speed_m_s"][i])
     assert np.median(ratios) == pytest.approx(0.583, abs=0.02)
+
+
+# --- gas, heat and smoke --------------------------------------------------------------------------
+
+
+def test_gas_heat_and_smoke_layers_kill_and_incapacitate_by_cause(tmp_path):
+    """Three zones, people who never start walking: chlorine at its 10-min LC50 (433 ppm, Withers &
+    Lees 1985) kills about half, 20 kW/m2 for 10 min kills everyone (Eisenberg), 1000 ppm CO
+    incapacitates everyone after 28 min (FED 1 at 2.764e-5 C^1.036 per min) and nobody before."""
+    from models.impact.probit import ppm_to_mg_m3
+
+    nx, ny = 34, 14  # 1 m cells; the room (30 m x 10 m) sits at (2, 2)
+    x = np.arange(nx) + 0.5 - 2.0
+    band = lambda lo, hi, v: np.tile(np.where((x >= lo) & (x < hi), v, 0.0), (ny, 1))  # noqa: E731
+    np.save(tmp_path / "gas.npy", band(0, 9, ppm_to_mg_m3(433.0, 70.906)))
+    np.save(tmp_path / "heat.npy", band(11, 19, 20.0))
+    np.save(tmp_path / "co.npy", band(21, 30, 1000.0))
+    head = "".join(
+        f'[[layers]]\nname = "{n}"\nfile = "{f}"\nunits = "{u}"\n'
+        for n, f, u in (
+            ("gas_concentration_mg_m3", "gas.npy", "mg m-3"),
+            ("thermal_radiation_kw_m2", "heat.npy", "kW m-2"),
+            ("co_concentration_ppm", "co.npy", "ppm"),
+        )
+    )
+    zone = """
+[[evacuation.populations]]
+name = "{name}"
+count = {n}
+area = [[{lo}, 0], [{hi}, 0], [{hi}, 10], [{lo}, 10]]
+premovement = {{ distribution = "fixed", value_s = 100000.0 }}
+"""
+    pops = (
+        zone.format(name="gas", n=200, lo=0.5, hi=8.5)
+        + zone.format(name="heat", n=50, lo=11.5, hi=18.5)
+        + zone.format(name="smoke", n=50, lo=21.5, hi=29.5)
+    )
+    extra = 'dt_s = 10.0\ntrajectory_interval_s = 10.0\n[evacuation.gas]\nsubstance = "chlorine"'
+    door = '{name = "door", start_m = [30, 4], end_m = [30, 6]}'
+    text = room(populations=pops, exits=door, head=head, extra=extra, duration=600.0, size=(30.0, 10.0))
+    out = Simulation(Scenario.from_text(text, base_dir=tmp_path), seed=6).run()
+    a = out.tables["room_agents"].columns
+    k = out.kpis
+    assert k["room_dead_toxic_gas"].value == pytest.approx(100, abs=30)  # P = 0.5 of 200 (sd 7)
+    assert set(a["cause"][(a["population"] == "gas") & (a["fate"] == "dead")]) == {"toxic_gas"}
+    assert k["room_dead_heat"].value == 50
+    assert k["room_incapacitated_smoke"].value == 0  # FED 1 only after 28.2 min
+    check_curve(out, "room", 300)
+    longer = Simulation(
+        Scenario.from_text(text.replace("duration_s = 600.0", "duration_s = 1800.0"), base_dir=tmp_path),
+        seed=6,
+    ).run()
+    fate_t = longer.tables["room_agents"].columns["fate_time_s"][
+        longer.tables["room_agents"].columns["population"] == "smoke"
+    ]
+    t_fed = 60.0 / (2.764e-5 * 1000.0**1.036)
+    assert longer.kpis["room_incapacitated_smoke"].value == 50
+    assert np.all(np.abs(fate_t - t_fed) <= 10.0)  # within one engine step of FED = 1
 
 
 # --- exits closing ----------------------------------------------------------------------------------
