@@ -189,3 +189,16 @@ def test_crush_monitor_reports_once_per_place_and_episode():
     for t in range(27, 31):
         reported += step(float(t), 6.0, 6.0)
     assert [(e.t_s, e.place) for e in reported[2:]] == [(30.0, 0)]
+
+
+def test_a_jam_across_neighbouring_places_is_one_episode():
+    """A door on the line between two places: both get dense together, one report."""
+    mon = CrushMonitor(5.55, 2.0, 5.0, (0.0, 0.0), (3, 4))
+    x, y = np.array([7.0, 7.0, 18.0]), np.array([4.9, 5.1, 14.0])  # places 1 and 5 touch; 11 is apart
+    reports = []
+    for t in range(6):
+        reports += mon.update(float(t), x, y, np.array([6.0, 6.5, 3.0 if t < 4 else 7.0]))
+    assert [(e.t_s, e.place, e.density_p_m2) for e in reports] == [(2.0, 5, 6.5)]
+    for t in range(6, 9):
+        reports += mon.update(float(t), x, y, np.array([6.0, 6.5, 7.0]))
+    assert [(e.t_s, e.place) for e in reports[1:]] == [(6.0, 11)]  # the far place is its own episode
