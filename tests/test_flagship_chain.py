@@ -84,4 +84,6 @@ def test_each_link_hands_on_consistent_numbers(flagship):
     # The shaking hurt people and trapped some: demand for the rescue models.
     trapped = out.tables["trapped_people"].columns["people"]
     assert k["earthquake_trapped"] == pytest.approx(float(np.sum(trapped))) and k["earthquake_trapped"] > 0
+    # ... and the rescue teams' tasks are exactly those trapped people.
+    assert k["rescue_people_trapped"] == k["earthquake_trapped"]
     assert math.isfinite(k["max_pga_g"]) and k["max_pga_g"] > 0.2

@@ -412,6 +412,18 @@ class BuildingDamage(Process):
             rows["people"] += trapped[hit].tolist()
             rows["building_type"] += [bt] * hit.size
         self.trapped_rows = rows
+        # The table is the rescue models' demand: it exists from the moment of the collapse.
+        self.world.add_table(
+            "trapped_people",
+            {
+                "x_m": np.asarray(rows["x_m"], dtype=np.float64),
+                "y_m": np.asarray(rows["y_m"], dtype=np.float64),
+                "people": np.asarray(rows["people"], dtype=np.int64),
+                "building_type": np.asarray(rows["building_type"], dtype=str),
+            },
+            {"x_m": "m", "y_m": "m", "people": "1"},
+            "injured survivors trapped in collapsed buildings, per cell and building type (cell centres)",
+        )
         self.n_buildings = total
 
         shape = grid.shape
@@ -499,16 +511,4 @@ class BuildingDamage(Process):
         )
         w.add_map(
             "earthquake_deaths", c[3].reshape(shape).astype(np.float64), "1", "earthquake deaths per cell"
-        )
-        rows = self.trapped_rows
-        w.add_table(
-            "trapped_people",
-            {
-                "x_m": np.asarray(rows["x_m"], dtype=np.float64),
-                "y_m": np.asarray(rows["y_m"], dtype=np.float64),
-                "people": np.asarray(rows["people"], dtype=np.int64),
-                "building_type": np.asarray(rows["building_type"], dtype=str),
-            },
-            {"x_m": "m", "y_m": "m", "people": "1"},
-            "injured survivors trapped in collapsed buildings, per cell and building type (cell centres)",
         )
