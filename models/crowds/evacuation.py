@@ -66,6 +66,7 @@ from models.crowds.agents import (
     jittered_grid,
 )
 from models.crowds.exposure import (
+    CAUSES,
     CRITICAL_DENSITY_P_M2,
     DEFAULT_DROWNING_DEPTH_M,
     FLOOD_DROWNED,
@@ -84,7 +85,7 @@ from models.crowds.exposure import (
 )
 from models.crowds.geometry import Exit, Stair, WalkableArea, Waypoint
 from models.crowds.kernels import CsmParameters, DirectionRaster, PedestrianStepper, SfmParameters
-from models.crowds.outputs import TRAJECTORY_COLUMNS, TrajectorySampler
+from models.crowds.outputs import AgentOutcome, EvacuationLog, TrajectorySampler, write_evacuation_results
 from models.crowds.routing import (
     ALL_EXITS,
     IMO_SPECIFIC_FLOW_P_M_S,
@@ -97,13 +98,9 @@ from models.impact.probit import mg_m3_to_ppm
 from models.impact.thermal import THERMAL_PROBITS
 from models.substances import get_substance
 
-__all__ = ["CAUSES", "CrowdEvacuation", "CrowdEvacuationConfig", "PreMovement", "place_points"]
+__all__ = ["CrowdEvacuation", "CrowdEvacuationConfig", "PreMovement", "place_points"]
 
-#: Causes of incapacitation or death, by code (0: none).
-CAUSES = ("", "flood", "drowning", "toxic_gas", "smoke", "heat")
-_FLOOD, _DROWNING, _GAS, _SMOKE, _HEAT = 1, 2, 3, 4, 5
-_INCAPACITATION_CAUSES = ("flood", "smoke")
-_DEATH_CAUSES = ("drowning", "toxic_gas", "heat")
+_FLOOD, _DROWNING, _GAS, _SMOKE, _HEAT = (CAUSES.index(c) for c in CAUSES[1:])
 #: Gap kept between placed bodies and walls (m).
 _PLACEMENT_MARGIN_M = 0.05
 _SMOKE_FIELDS = ("co_concentration_ppm", "hcn_concentration_ppm", "co2_volume_percent", "o2_volume_percent")
@@ -631,20 +628,20 @@ class CrowdEvacuation(Process):
             (bx0, by0),
             (max(1, math.ceil((by1 - by0) / pm)), max(1, math.ceil((bx1 - bx0) / pm))),
         )
-        dc = cfg.density_cell_m
-        self.fine_origin = (bx0, by0)
-        self.fine_density = np.zeros(
-            (max(1, math.ceil((by1 - by0) / dc)), max(1, math.ceil((bx1 - bx0) / dc)))
+        self.log = EvacuationLog(
+            self.exit_names,
+            n,
+            (bx0, by0),
+            (bx1, by1),
+            cfg.density_cell_m,
+            self.world.grid,
+            (cfg.origin_x_m, cfg.origin_y_m),
         )
-        self.max_density_map = np.zeros(self.world.grid.shape)
-        self.curve: list[tuple[float, ...]] = []
-        self.flows: list[np.ndarray] = []
-        self.flow_times: list[float] = []
         self.last_reevaluation = t_s
         self.completed = False
         self.world.populations[self.name] = self.peds.population(self.name)
         self.sampler.sample(0, t_s, self.peds.x_m, self.peds.y_m, self.peds.state, EVACUATED)
-        self._record(t_s, np.zeros(len(self.exit_names)), 0.0)
+        self.log.record(t_s, self.peds.state, np.zeros(len(self.exit_names)), 0.0)
         self._ready = True
         for name, cause, reason in self.pending_closures:
             self._close_exit(name, cause, reason)
@@ -851,7 +848,7 @@ class CrowdEvacuation(Process):
             self._reevaluate()
             self.last_reevaluation = t_s
         self._density(t_s)
-        self._record(t_s, flow, dt_s)
+        self.log.record(t_s, p.state, flow, dt_s)
         counts = np.bincount(p.state, minlength=len(STATE_NAMES))
         if not self.completed and counts[WAITING] + counts[WALKING] == 0:
             self.completed = True
@@ -956,17 +953,16 @@ class CrowdEvacuation(Process):
                     reason = {"exit": c.exit, "field": c.field, "value": value, "above": c.above}
                     self._close_exit(c.exit, layers[c.field].cause_event_id, reason)
 
-    # .. density and records ..............................................................................
+    # .. density and results ..............................................................................
 
     def _density(self, t_s: float) -> None:
         cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
         p = self.peds
-        floor = np.flatnonzero(p.state != EVACUATED)
+        on_floor = p.state != EVACUATED
+        floor = np.flatnonzero(on_floor)
         if floor.size == 0:
             return
-        rho = local_density(p.x_m, p.y_m, radius_m=cfg.crush.kernel_radius_m, mask=p.state != EVACUATED)[
-            floor
-        ]
+        rho = local_density(p.x_m, p.y_m, radius_m=cfg.crush.kernel_radius_m, mask=on_floor)[floor]
         x, y = p.x_m[floor], p.y_m[floor]
         for ep in self.crush.update(t_s, x, y, rho):
             self.emit(
@@ -981,187 +977,37 @@ class CrowdEvacuation(Process):
                     "crowd_y_m": round(ep.y_m, 3),
                 },
             )
-        dc = cfg.density_cell_m
-        ny, nx = self.fine_density.shape
-        row = np.clip(((y - self.fine_origin[1]) // dc).astype(np.int64), 0, ny - 1)
-        col = np.clip(((x - self.fine_origin[0]) // dc).astype(np.int64), 0, nx - 1)
-        np.maximum.at(self.fine_density, (row, col), rho)
-        g = self.world.grid
-        gcol = np.floor((x + cfg.origin_x_m - g.origin_x_m) / g.cell_size_m).astype(np.int64)
-        grow = np.floor((y + cfg.origin_y_m - g.origin_y_m) / g.cell_size_m).astype(np.int64)
-        inside = (gcol >= 0) & (gcol < g.nx) & (grow >= 0) & (grow < g.ny)
-        np.maximum.at(self.max_density_map, (grow[inside], gcol[inside]), rho[inside])
-
-    def _record(self, t_s: float, flow: np.ndarray, dt_s: float) -> None:
-        counts = np.bincount(self.peds.state, minlength=len(STATE_NAMES))
-        if counts.sum() != self.peds.size:
-            raise RuntimeError(
-                f"{self.name}: conservation violated at t = {t_s} s: states add up to {counts.sum()}, "
-                f"not {self.peds.size}"
-            )
-        self.curve.append((t_s, *counts.tolist()))
-        if dt_s > 0:
-            self.flow_times.append(t_s)
-            self.flows.append(flow / dt_s)
-
-    # .. results ........................................................................................
+        self.log.add_density(x, y, rho)
 
     def finish(self, t_s: float) -> None:
-        """Write tables, maps and KPIs."""
+        """Write tables, maps and KPIs (:func:`models.crowds.outputs.write_evacuation_results`)."""
         cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
-        w, p, name = self.world, self.peds, self.name
-        n = p.size
-        state = p.state
-        fate = np.array(["inside", "inside", "evacuated", "incapacitated", "dead"])[state]
-        cause = np.where(
-            state == DEAD, self.death_cause, np.where(state == INCAPACITATED, self.incap_cause, 0)
+        p = self.peds
+        outcome = AgentOutcome(
+            population=np.array([pop.name for pop in cfg.populations])[self.pop_of],
+            x0_m=self.x_start,
+            y0_m=self.y_start,
+            x_m=p.x_m,
+            y_m=p.y_m,
+            desired_speed_m_s=self.v0_base,
+            start_s=np.where(p.reaction_s <= t_s, p.reaction_s, np.nan),
+            exit_time_s=p.evacuated_at_s,
+            exit_of=self.exit_of,
+            state=p.state,
+            incapacitation_cause=self.incap_cause,
+            death_cause=self.death_cause,
+            fate_time_s=self.fate_s,
         )
-        started = p.reaction_s <= t_s
-        exits = np.array([*self.exit_names, ""])[
-            np.where(self.exit_of >= 0, self.exit_of, len(self.exit_names))
-        ]
-        w.add_table(
-            f"{name}_agents",
-            {
-                "id": np.arange(n),
-                "population": np.array([pop.name for pop in cfg.populations])[self.pop_of],
-                "x0_m": self.x_start,
-                "y0_m": self.y_start,
-                "desired_speed_m_s": self.v0_base,
-                "start_s": np.where(started, p.reaction_s, np.nan),
-                "exit_time_s": p.evacuated_at_s,
-                "exit": exits,
-                "fate": fate,
-                "cause": np.array(CAUSES)[cause],
-                "fate_time_s": np.where(state == EVACUATED, p.evacuated_at_s, self.fate_s),
-            },
-            {"x0_m": "m", "y0_m": "m", "desired_speed_m_s": "m s-1", "start_s": "s", "exit_time_s": "s"}
-            | {"fate_time_s": "s"},
-            "per pedestrian: start, exit time, exit used, fate and its cause (crowd frame coordinates)",
-        )
-        curve = np.array(self.curve)
-        w.add_table(
-            f"{name}_evacuation_curve",
-            {"time_s": curve[:, 0]}
-            | {s: curve[:, k + 1].astype(np.int64) for k, s in enumerate(STATE_NAMES)},
-            {"time_s": "s"} | {s: "people" for s in STATE_NAMES},
-            "people in each state over time",
-            plot=("time_s", "evacuated", "linear"),
-        )
-        flows = np.array(self.flows).reshape(-1, len(self.exit_names))
-        cols = {"time_s": np.array(self.flow_times)} | {
-            f"{e.replace('/', '_')}_p_s": flows[:, k] for k, e in enumerate(self.exit_names)
-        }
-        w.add_table(
-            f"{name}_exit_flow",
-            cols,
-            {c: ("s" if c == "time_s" else "people s-1") for c in cols},
-            "mean flow through each exit over each engine step",
-        )
-        used = np.bincount(self.exit_of[self.exit_of >= 0], minlength=len(self.exit_names))
-        first = [
-            np.nanmin(p.evacuated_at_s[self.exit_of == k]) if used[k] else np.nan for k in range(len(used))
-        ]
-        last = [
-            np.nanmax(p.evacuated_at_s[self.exit_of == k]) if used[k] else np.nan for k in range(len(used))
-        ]
-        w.add_table(
-            f"{name}_exits",
-            {
-                "exit": np.array(self.exit_names),
-                "width_m": np.array([e.width_m for e in self.area.exits]),
-                "evacuated": used,
-                "first_s": np.array(first),
-                "last_s": np.array(last),
-                "closed_s": self.exit_closed_s,
-            },
-            {"width_m": "m", "evacuated": "people", "first_s": "s", "last_s": "s", "closed_s": "s"},
-            "use of each exit",
-        )
-        w.add_table(
-            f"{name}_trajectories", self.sampler.columns(), TRAJECTORY_COLUMNS, "sampled trajectories"
-        )
-        dc = cfg.density_cell_m
-        rows, colz = np.nonzero(self.fine_density)
-        w.add_table(
-            f"{name}_density_cells",
-            {
-                "x_m": self.fine_origin[0] + (colz + 0.5) * dc,
-                "y_m": self.fine_origin[1] + (rows + 0.5) * dc,
-                "max_density_p_m2": self.fine_density[rows, colz],
-            },
-            {"x_m": "m", "y_m": "m", "max_density_p_m2": "m-2"},
-            f"highest local density in each {dc:g} m cell (crowd frame)",
-        )
-        w.add_table(
-            f"{name}_geometry",
-            {
-                "walkable_wkt": np.array([self.area.polygon.wkt]),
-                "origin_x_m": np.array([cfg.origin_x_m]),
-                "origin_y_m": np.array([cfg.origin_y_m]),
-            },
-            {"origin_x_m": "m", "origin_y_m": "m"},
-            "walkable area (crowd frame) and where it lies on the engine grid",
-        )
-        self._maps()
-        self._kpis(t_s)
-
-    def _maps(self) -> None:
-        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
-        w, p, g = self.world, self.peds, self.world.grid
-        w.add_map(
-            f"{self.name}_max_density_p_m2",
-            self.max_density_map,
-            "m-2",
-            "highest local crowd density in each cell",
-            contours=(cfg.crush.critical_density_p_m2,),
-        )
-        col = np.floor((p.x_m + cfg.origin_x_m - g.origin_x_m) / g.cell_size_m).astype(np.int64)
-        row = np.floor((p.y_m + cfg.origin_y_m - g.origin_y_m) / g.cell_size_m).astype(np.int64)
-        inside = (col >= 0) & (col < g.nx) & (row >= 0) & (row < g.ny)
-        for state, label in ((DEAD, "dead"), (INCAPACITATED, "incapacitated")):
-            grid = np.zeros(g.shape)
-            k = inside & (p.state == state)
-            np.add.at(grid, (row[k], col[k]), 1.0)
-            w.add_map(f"{self.name}_{label}", grid, "1", f"pedestrians {label} in each cell")
-
-    def _kpis(self, t_s: float) -> None:
-        w, p, name = self.world, self.peds, self.name
-        n = p.size
-        counts = p.counts()
-        left = np.sort(p.evacuated_at_s[np.isfinite(p.evacuated_at_s)]) - self.t0
-        still = counts["waiting"] + counts["walking"]
-        total = float(left[-1]) if still == 0 and left.size else math.nan
-        k95 = math.ceil(0.95 * n)
-        t95 = float(left[k95 - 1]) if n and left.size >= k95 else math.nan
-        w.report_kpi(f"{name}_people", n, "people", "pedestrians placed")
-        w.report_kpi(
-            f"{name}_evacuated", counts["evacuated"], "people", "pedestrians who left through an exit"
-        )
-        w.report_kpi(
-            f"{name}_still_inside", still, "people", "pedestrians able to walk but still inside at the end"
-        )
-        w.report_kpi(
-            f"{name}_evacuation_time_s",
-            total,
-            "s",
-            "from the process start until the last person able to leave had left (NaN: some still inside)",
-        )
-        w.report_kpi(
-            f"{name}_evacuation_time_95_s", t95, "s", "from the process start until 95 % of all had left"
-        )
-        w.report_kpi(f"{name}_incapacitated", counts["incapacitated"], "people", "incapacitated, all causes")
-        w.report_kpi(f"{name}_dead", counts["dead"], "people", "dead, all causes")
-        for c in _INCAPACITATION_CAUSES:
-            k = int(np.sum((p.state == INCAPACITATED) & (self.incap_cause == CAUSES.index(c))))
-            w.report_kpi(f"{name}_incapacitated_{c}", k, "people", f"incapacitated by {c.replace('_', ' ')}")
-        for c in _DEATH_CAUSES:
-            k = int(np.sum((p.state == DEAD) & (self.death_cause == CAUSES.index(c))))
-            w.report_kpi(f"{name}_dead_{c}", k, "people", f"dead by {c.replace('_', ' ')}")
-        w.report_kpi(f"{name}_crush_risk_events", len(self.crush.episodes), "1", "crush-risk episodes logged")
-        w.report_kpi(
-            f"{name}_max_density_p_m2",
-            float(self.fine_density.max()),
-            "m-2",
-            "highest local density anywhere",
+        write_evacuation_results(
+            self.world,
+            self.name,
+            log=self.log,
+            sampler=self.sampler,
+            outcome=outcome,
+            exit_widths_m=np.array([e.width_m for e in self.area.exits]),
+            exit_closed_s=self.exit_closed_s,
+            walkable_wkt=self.area.polygon.wkt,
+            t0_s=self.t0,
+            crush_events=len(self.crush.episodes),
+            critical_density_p_m2=cfg.crush.critical_density_p_m2,
         )

@@ -91,8 +91,11 @@ from models.impact.thermal import ThermalProbit, thermal_dose
 
 __all__ = [
     "ADULT_SAFE_FLOOD_CLASS",
+    "CAUSES",
     "CRITICAL_DENSITY_P_M2",
+    "DEATH_CAUSES",
     "DEFAULT_DROWNING_DEPTH_M",
+    "INCAPACITATION_CAUSES",
     "INSTABILITY_DV_M2_S",
     "VULNERABLE_SAFE_FLOOD_CLASS",
     "WADING_SPEED_KNOTS",
@@ -124,6 +127,13 @@ DEFAULT_DROWNING_DEPTH_M = 2.0
 CRITICAL_DENSITY_P_M2 = 5.55
 
 FLOOD_OK, FLOOD_INCAPACITATED, FLOOD_DROWNED = 0, 1, 2
+
+#: Causes of incapacitation or death by code (0: none): floodwater (loss of footing), drowning,
+#: toxic gas (probit), smoke (FED) and radiant heat (probit).
+CAUSES = ("", "flood", "drowning", "toxic_gas", "smoke", "heat")
+#: Causes that incapacitate, and causes that kill.
+INCAPACITATION_CAUSES = ("flood", "smoke")
+DEATH_CAUSES = ("drowning", "toxic_gas", "heat")
 
 
 # --- fields at positions ------------------------------------------------------------------------

@@ -17,23 +17,39 @@ produce both; :func:`load_pedpy` returns a ``pedpy.TrajectoryData`` when PedPy i
 :func:`trajectories_from_results` reads the table back from a results file, and
 :func:`walkable_polygon_from_results` the geometry (``<process>_geometry``, as WKT) for
 ``pedpy.WalkableArea``.
+
+:class:`EvacuationLog` keeps what the process records once per engine step (counts by
+state, with the conservation check, flows through the exits, peak local densities), and
+:func:`write_evacuation_results` turns it, the sampled trajectories and the pedestrians'
+outcomes into the results file's tables, maps and KPIs (listed in
+:mod:`models.crowds.evacuation`).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from engine.grid import Grid
+from engine.world import World
+from models.crowds.agents import DEAD, EVACUATED, INCAPACITATED, STATE_NAMES
+from models.crowds.exposure import CAUSES, DEATH_CAUSES, INCAPACITATION_CAUSES
+
 __all__ = [
     "TRAJECTORY_COLUMNS",
+    "AgentOutcome",
+    "EvacuationLog",
     "TrajectorySampler",
     "frame_rate_of",
     "load_pedpy",
     "pedpy_dataframe",
     "trajectories_from_results",
     "walkable_polygon_from_results",
+    "write_evacuation_results",
     "write_pedpy_txt",
 ]
 
@@ -183,3 +199,247 @@ def walkable_polygon_from_results(path: str | Path, process: str, replica: int |
 
     table = Results(path, replica).table(f"{process}_geometry")
     return shapely.from_wkt(str(table["walkable_wkt"][0]))
+
+
+# --- what the process records, and the results it writes ----------------------------------------
+
+
+@dataclass
+class EvacuationLog:
+    """Counts by state, exit flows and peak densities, recorded once per engine step.
+
+    Parameters
+    ----------
+    exit_names
+        Exits in the order of the ``flow`` vectors.
+    n
+        Pedestrians placed (the conservation check's total).
+    lower, upper
+        Crowd-frame corners of the box the fine density cells cover.
+    cell_m
+        Side of a fine density cell.
+    grid
+        The engine grid (for the density map).
+    offset
+        Engine coordinates of the crowd frame's origin.
+
+    Examples
+    --------
+    >>> log = EvacuationLog(["door"], 3, (0.0, 0.0), (4.0, 4.0), 1.0, Grid(0, 0, 2.0, 2, 2), (0.0, 0.0))
+    >>> log.record(1.0, np.array([1, 2, 2], np.int8), np.array([2.0]), 1.0)
+    >>> log.add_density(np.array([0.5, 3.5]), np.array([0.5, 0.5]), np.array([1.0, 4.0]))
+    >>> log.curve[-1], log.grid_density[0].tolist()
+    ((1.0, 0, 1, 2, 0, 0), [1.0, 4.0])
+    """
+
+    exit_names: list[str]
+    n: int
+    lower: tuple[float, float]
+    upper: tuple[float, float]
+    cell_m: float
+    grid: Grid
+    offset: tuple[float, float]
+    curve: list[tuple[float, ...]] = field(default_factory=list)
+    flows: list[np.ndarray] = field(default_factory=list)
+    flow_times: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        nx = max(1, math.ceil((self.upper[0] - self.lower[0]) / self.cell_m))
+        ny = max(1, math.ceil((self.upper[1] - self.lower[1]) / self.cell_m))
+        self.fine_density = np.zeros((ny, nx))
+        self.grid_density = np.zeros(self.grid.shape)
+
+    def record(self, t_s: float, state: np.ndarray, flow: np.ndarray, dt_s: float) -> None:
+        """Counts by state at ``t_s`` (RuntimeError if they do not add up to ``n``) and the step's flows."""
+        counts = np.bincount(state, minlength=len(STATE_NAMES))
+        if counts.sum() != self.n:
+            raise RuntimeError(
+                f"conservation violated at t = {t_s} s: states add up to {counts.sum()}, not {self.n}"
+            )
+        self.curve.append((t_s, *counts.tolist()))
+        if dt_s > 0:
+            self.flow_times.append(t_s)
+            self.flows.append(np.asarray(flow, np.float64) / dt_s)
+
+    def add_density(self, x_m: np.ndarray, y_m: np.ndarray, density: np.ndarray) -> None:
+        """Raise the peak density of the fine cells and engine cells holding the points."""
+        ny, nx = self.fine_density.shape
+        row = np.clip(((y_m - self.lower[1]) // self.cell_m).astype(np.int64), 0, ny - 1)
+        col = np.clip(((x_m - self.lower[0]) // self.cell_m).astype(np.int64), 0, nx - 1)
+        np.maximum.at(self.fine_density, (row, col), density)
+        row, col, inside = self.engine_cells(x_m, y_m)
+        np.maximum.at(self.grid_density, (row[inside], col[inside]), density[inside])
+
+    def engine_cells(self, x_m: np.ndarray, y_m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(row, col, inside)`` of crowd-frame points on the engine grid."""
+        g = self.grid
+        col = np.floor((x_m + self.offset[0] - g.origin_x_m) / g.cell_size_m).astype(np.int64)
+        row = np.floor((y_m + self.offset[1] - g.origin_y_m) / g.cell_size_m).astype(np.int64)
+        return row, col, (col >= 0) & (col < g.nx) & (row >= 0) & (row < g.ny)
+
+
+@dataclass
+class AgentOutcome:
+    """Per pedestrian at the end of a run (crowd frame; causes as codes of ``CAUSES``)."""
+
+    population: np.ndarray
+    x0_m: np.ndarray
+    y0_m: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    desired_speed_m_s: np.ndarray
+    start_s: np.ndarray
+    exit_time_s: np.ndarray
+    exit_of: np.ndarray
+    state: np.ndarray
+    incapacitation_cause: np.ndarray
+    death_cause: np.ndarray
+    fate_time_s: np.ndarray
+
+
+def write_evacuation_results(
+    world: World,
+    name: str,
+    *,
+    log: EvacuationLog,
+    sampler: TrajectorySampler,
+    outcome: AgentOutcome,
+    exit_widths_m: np.ndarray,
+    exit_closed_s: np.ndarray,
+    walkable_wkt: str,
+    t0_s: float,
+    crush_events: int,
+    critical_density_p_m2: float,
+) -> None:
+    """Tables, maps and KPIs of one crowd evacuation process, named ``<name>_...``."""
+    o, exits = outcome, log.exit_names
+    state = o.state
+    cause = np.where(
+        state == DEAD, o.death_cause, np.where(state == INCAPACITATED, o.incapacitation_cause, 0)
+    )
+    s = "s"
+    world.add_table(
+        f"{name}_agents",
+        {
+            "id": np.arange(state.size),
+            "population": o.population,
+            "x0_m": o.x0_m,
+            "y0_m": o.y0_m,
+            "desired_speed_m_s": o.desired_speed_m_s,
+            "start_s": o.start_s,
+            "exit_time_s": o.exit_time_s,
+            "exit": np.array([*exits, ""])[np.where(o.exit_of >= 0, o.exit_of, len(exits))],
+            "fate": np.array(["inside", "inside", "evacuated", "incapacitated", "dead"])[state],
+            "cause": np.array(CAUSES)[cause],
+            "fate_time_s": np.where(state == EVACUATED, o.exit_time_s, o.fate_time_s),
+        },
+        {
+            "x0_m": "m",
+            "y0_m": "m",
+            "desired_speed_m_s": "m s-1",
+            "start_s": s,
+            "exit_time_s": s,
+            "fate_time_s": s,
+        },
+        "per pedestrian: start, exit time, exit used, fate and its cause (crowd frame coordinates)",
+    )
+    curve = np.array(log.curve)
+    world.add_table(
+        f"{name}_evacuation_curve",
+        {"time_s": curve[:, 0]} | {st: curve[:, k + 1].astype(np.int64) for k, st in enumerate(STATE_NAMES)},
+        {"time_s": s} | {st: "people" for st in STATE_NAMES},
+        "people in each state over time",
+        plot=("time_s", "evacuated", "linear"),
+    )
+    flows = np.array(log.flows).reshape(-1, len(exits))
+    cols = {"time_s": np.array(log.flow_times)} | {
+        f"{e.replace('/', '_')}_p_s": flows[:, k] for k, e in enumerate(exits)
+    }
+    world.add_table(
+        f"{name}_exit_flow",
+        cols,
+        {c: (s if c == "time_s" else "people s-1") for c in cols},
+        "mean flow through each exit over each engine step",
+    )
+    used = np.bincount(o.exit_of[o.exit_of >= 0], minlength=len(exits))
+    times = [o.exit_time_s[o.exit_of == k] for k in range(len(exits))]
+    world.add_table(
+        f"{name}_exits",
+        {
+            "exit": np.array(exits),
+            "width_m": np.asarray(exit_widths_m, np.float64),
+            "evacuated": used,
+            "first_s": np.array([t.min() if t.size else np.nan for t in times]),
+            "last_s": np.array([t.max() if t.size else np.nan for t in times]),
+            "closed_s": np.asarray(exit_closed_s, np.float64),
+        },
+        {"width_m": "m", "evacuated": "people", "first_s": s, "last_s": s, "closed_s": s},
+        "use of each exit",
+    )
+    world.add_table(f"{name}_trajectories", sampler.columns(), TRAJECTORY_COLUMNS, "sampled trajectories")
+    rows, colz = np.nonzero(log.fine_density)
+    world.add_table(
+        f"{name}_density_cells",
+        {
+            "x_m": log.lower[0] + (colz + 0.5) * log.cell_m,
+            "y_m": log.lower[1] + (rows + 0.5) * log.cell_m,
+            "max_density_p_m2": log.fine_density[rows, colz],
+        },
+        {"x_m": "m", "y_m": "m", "max_density_p_m2": "m-2"},
+        f"highest local density in each {log.cell_m:g} m cell (crowd frame)",
+    )
+    world.add_table(
+        f"{name}_geometry",
+        {
+            "walkable_wkt": np.array([walkable_wkt]),
+            "origin_x_m": np.array([log.offset[0]]),
+            "origin_y_m": np.array([log.offset[1]]),
+        },
+        {"origin_x_m": "m", "origin_y_m": "m"},
+        "walkable area (crowd frame) and where it lies on the engine grid",
+    )
+    world.add_map(
+        f"{name}_max_density_p_m2",
+        log.grid_density,
+        "m-2",
+        "highest local crowd density in each cell",
+        contours=(critical_density_p_m2,),
+    )
+    row, col, inside = log.engine_cells(o.x_m, o.y_m)
+    for st, label in ((DEAD, "dead"), (INCAPACITATED, "incapacitated")):
+        grid = np.zeros(log.grid.shape)
+        k = inside & (state == st)
+        np.add.at(grid, (row[k], col[k]), 1.0)
+        world.add_map(f"{name}_{label}", grid, "1", f"pedestrians {label} in each cell")
+    _kpis(world, name, o, t0_s, crush_events, float(log.fine_density.max()))
+
+
+def _kpis(world: World, name: str, o: AgentOutcome, t0_s: float, crush_events: int, peak: float) -> None:
+    n = o.state.size
+    counts = np.bincount(o.state, minlength=len(STATE_NAMES))
+    left = np.sort(o.exit_time_s[np.isfinite(o.exit_time_s)]) - t0_s
+    still = int(counts[0] + counts[1])
+    total = float(left[-1]) if still == 0 and left.size else math.nan
+    k95 = math.ceil(0.95 * n)
+    t95 = float(left[k95 - 1]) if n and left.size >= k95 else math.nan
+    kpi = world.report_kpi
+    kpi(f"{name}_people", n, "people", "pedestrians placed")
+    kpi(f"{name}_evacuated", counts[EVACUATED], "people", "pedestrians who left through an exit")
+    kpi(f"{name}_still_inside", still, "people", "pedestrians able to walk but still inside at the end")
+    kpi(
+        f"{name}_evacuation_time_s",
+        total,
+        "s",
+        "from the process start until the last person able to leave had left (NaN: some still inside)",
+    )
+    kpi(f"{name}_evacuation_time_95_s", t95, "s", "from the process start until 95 % of all had left")
+    kpi(f"{name}_incapacitated", counts[INCAPACITATED], "people", "incapacitated, all causes")
+    kpi(f"{name}_dead", counts[DEAD], "people", "dead, all causes")
+    for c in INCAPACITATION_CAUSES:
+        k = int(np.sum((o.state == INCAPACITATED) & (o.incapacitation_cause == CAUSES.index(c))))
+        kpi(f"{name}_incapacitated_{c}", k, "people", f"incapacitated by {c.replace('_', ' ')}")
+    for c in DEATH_CAUSES:
+        k = int(np.sum((o.state == DEAD) & (o.death_cause == CAUSES.index(c))))
+        kpi(f"{name}_dead_{c}", k, "people", f"dead by {c.replace('_', ' ')}")
+    kpi(f"{name}_crush_risk_events", crush_events, "1", "crush-risk episodes logged")
+    kpi(f"{name}_max_density_p_m2", peak, "m-2", "highest local density anywhere")
