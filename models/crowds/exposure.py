@@ -66,8 +66,10 @@ Crowd density and crush risk
     persons/m² it is within 5 % of the lattice density (at 3 persons/m² within 10 %; the
     discrete sum then samples the cone coarsely). :class:`CrushMonitor` flags a place (a square
     cell of ``place_m``) while some pedestrian in it stands at a local density above the
-    critical value, and reports one crush-risk episode when that lasts ``duration_s``; the
-    episode ends when the place has stayed below the value for ``duration_s``. A jam that
+    critical value, and reports one crush-risk episode when the time above it adds up to
+    ``duration_s``; the episode ends when the place has stayed below 80 % of the value for
+    ``duration_s`` (hysteresis: in the full stadium scenario, jams hovering at 5.6-5.9
+    persons/m² otherwise gave a new episode every few seconds at the same place). A jam that
     spreads over neighbouring places (a door on the line between two) is reported once: a
     place whose neighbour has an ongoing reported episode joins it silently. The default
     critical density, 5.55 persons/m², is the moving-crowd value at which "potentially
@@ -428,7 +430,11 @@ class CrushMonitor:
     """Crush-risk episodes per place (square cells of ``place_m`` from ``origin``), one report each.
 
     Call :meth:`update` at every measurement with the pedestrians' positions and local
-    densities; it returns the episodes that have just lasted ``duration_s``.
+    densities; it returns the episodes reported at that moment. An episode of a place starts
+    when a pedestrian in it stands above ``critical_p_m2``; it is reported once the time
+    spent above that value during the episode reaches ``duration_s``; it ends when the place
+    has stayed below ``release_fraction × critical_p_m2`` for ``duration_s`` (hysteresis, so
+    that a jam whose density hovers around the critical value is one episode, not many).
 
     Examples
     --------
@@ -443,16 +449,16 @@ class CrushMonitor:
     place_m: float = 5.0
     origin: tuple[float, float] = (0.0, 0.0)
     shape: tuple[int, int] = (1, 1)
-    hot_since: np.ndarray = field(init=False)
-    cool_since: np.ndarray = field(init=False)
-    reported: np.ndarray = field(init=False)
+    release_fraction: float = 0.8
     episodes: list[CrushEpisode] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         n = self.shape[0] * self.shape[1]
-        self.hot_since = np.full(n, np.nan)
-        self.cool_since = np.full(n, np.nan)
+        self.hot_since = np.full(n, np.nan)  # start of the ongoing episode (NaN: none)
+        self.above_s = np.zeros(n)  # time above the critical density in the episode
+        self.below_s = np.full(n, -1.0)  # time below the release density (-1: not below)
         self.reported = np.zeros(n, bool)
+        self._last_t: float | None = None
 
     def place_of(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
         """Index of the place holding each point (clipped to the monitored box)."""
@@ -463,22 +469,32 @@ class CrushMonitor:
 
     def update(self, t_s: float, x_m: np.ndarray, y_m: np.ndarray, density: np.ndarray) -> list[CrushEpisode]:
         """Record one measurement; return the episodes reported now."""
-        over = np.asarray(density) > self.critical_p_m2
-        places = self.place_of(np.asarray(x_m)[over], np.asarray(y_m)[over])
+        dt = 0.0 if self._last_t is None else t_s - self._last_t
+        self._last_t = t_s
+        x, y, d = np.asarray(x_m), np.asarray(y_m), np.asarray(density)
+        over = d > self.critical_p_m2
+        places = self.place_of(x[over], y[over])
         hot = np.zeros(self.hot_since.size, bool)
         hot[places] = True
-        self.hot_since[hot & np.isnan(self.hot_since)] = t_s
-        self.cool_since[hot] = np.nan
-        cooling = ~hot & ~np.isnan(self.hot_since)
-        self.cool_since[cooling & np.isnan(self.cool_since)] = t_s
-        ended = cooling & (t_s - self.cool_since >= self.duration_s)
+        warm = np.zeros_like(hot)
+        warm_pts = d > self.release_fraction * self.critical_p_m2
+        warm[self.place_of(x[warm_pts], y[warm_pts])] = True
+        active = ~np.isnan(self.hot_since)
+        self.above_s[active & hot] += dt
+        self.below_s[active & warm] = -1.0
+        cooling = active & ~warm
+        self.below_s[cooling] = np.where(self.below_s[cooling] < 0, 0.0, self.below_s[cooling] + dt)
+        ended = cooling & (self.below_s >= self.duration_s)
         self.hot_since[ended] = np.nan
-        self.cool_since[ended] = np.nan
         self.reported[ended] = False
-        due = np.flatnonzero(hot & ~self.reported & (t_s - self.hot_since >= self.duration_s))
+        self.below_s[ended] = -1.0
+        start = hot & np.isnan(self.hot_since)
+        self.hot_since[start] = t_s
+        self.above_s[start] = 0.0
+        due = np.flatnonzero(hot & ~self.reported & (self.above_s >= self.duration_s))
         new = []
         if due.size:
-            xs, ys, ds = np.asarray(x_m)[over], np.asarray(y_m)[over], np.asarray(density)[over]
+            xs, ys, ds = x[over], y[over], d[over]
             peak = {int(p): np.flatnonzero(places == p)[np.argmax(ds[places == p])] for p in due}
             for p in sorted(peak, key=lambda q: -ds[peak[q]]):
                 joined = self._reported_neighbour(p)

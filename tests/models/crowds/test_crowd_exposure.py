@@ -18,7 +18,8 @@ What each test checks against:
   lattices of 4-8 people/m² (analytic) within 5 %, and a plain all-pairs twin on random
   points to 1e-12.
 * Crush monitor: one report per place and episode, none for short peaks, a new one only
-  after the place has cooled for the duration.
+  after the place has stayed below 80 % of the critical density for the duration; a jam
+  spanning neighbouring places, or hovering around the critical value, is one episode.
 """
 
 from __future__ import annotations
@@ -202,3 +203,17 @@ def test_a_jam_across_neighbouring_places_is_one_episode():
     for t in range(6, 9):
         reports += mon.update(float(t), x, y, np.array([6.0, 6.5, 7.0]))
     assert [(e.t_s, e.place) for e in reports[1:]] == [(6.0, 11)]  # the far place is its own episode
+
+
+def test_a_jam_hovering_around_the_critical_density_is_one_episode():
+    """Above 5.55 every other second, never below 80 % of it: time above adds up, one report."""
+    mon = CrushMonitor(5.55, 3.0, 5.0, (0.0, 0.0), (1, 1))
+    reports = []
+    for t in range(40):
+        reports += mon.update(float(t), np.array([1.0]), np.array([1.0]), np.array([6.0 if t % 2 else 4.5]))
+    assert [e.t_s for e in reports] == [7.0]  # above during 1-2, 3-4, 5-6: 3 s at t = 7
+    for t in range(40, 44):  # below 4.44 for 3 s ends it; the next jam is new
+        reports += mon.update(float(t), np.array([1.0]), np.array([1.0]), np.array([4.0]))
+    for t in range(44, 48):
+        reports += mon.update(float(t), np.array([1.0]), np.array([1.0]), np.array([6.0]))
+    assert [e.t_s for e in reports] == [7.0, 47.0]
