@@ -277,6 +277,27 @@ def draw_event_graph(events: list[Event], path: Path) -> str:
     return _save(fig, path)
 
 
+def _targets_section(res: Results) -> list[str]:
+    """The plan's targets, pass or fail with the reason, if the results have a ``plan_targets`` table."""
+    if "plan_targets" not in res.table_names:
+        return []
+    t = res.table("plan_targets")
+    rows = [
+        f"| {name} | {'**pass**' if ok else '**FAIL**'} | {_fmt(float(v))} | {_fmt(float(lim))} | {why} |"
+        for name, ok, v, lim, why in zip(
+            t["target"], t["passed"], t["value"], t["limit"], t["reason"], strict=True
+        )
+    ]
+    return [
+        "## Plan targets",
+        "",
+        "| target | result | value | limit | why |",
+        "|---|---|---:|---:|---|",
+        *rows,
+        "",
+    ]
+
+
 def _cause_cell(cause_id: int, events: list[Event]) -> str:
     return "scenario" if cause_id < 0 else f"{cause_id} ({events[cause_id].kind})"
 
@@ -428,6 +449,7 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
         "",
         f"Results file `{Path(results).name}`, seed {res.seed}.",
         "",
+        *_targets_section(res),
         "## Key indicators",
         "",
         "| KPI | value | units |",
