@@ -525,10 +525,12 @@ class CrowdEvacuation(Process):
             if region.is_empty:
                 raise ScenarioError("the area does not overlap the walkable floor", key=f"{pkey}.area")
             n = pop.count if pop.count is not None else pop.density_p_m2 * region.area
-            if n > region.area / (2 * pop.radius_m) ** 2:
+            inner = region.buffer(-(pop.radius_m + _PLACEMENT_MARGIN_M))
+            most = int(inner.area / (2 * pop.radius_m + 0.01) ** 2)  # a square grid of bodies, 1 cm apart
+            if n > most:
                 raise ScenarioError(
-                    f"{n:.0f} people of radius {pop.radius_m} m do not fit in {region.area:.1f} m²; "
-                    "lower the count or enlarge the area",
+                    f"{n:.0f} people of radius {pop.radius_m} m do not fit in {region.area:.1f} m² "
+                    f"(at most about {most}); lower the count or enlarge the area",
                     key=pkey,
                 )
         provided = {layer.name for layer in scenario.layers}
