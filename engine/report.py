@@ -510,13 +510,16 @@ def _ensemble_report(res: Results, out: Path) -> Path:
                 means[m] = (np.where(hits > 0, acc / np.maximum(hits, 1), np.nan), units)
     figures = []
     cols = 3
-    rows_n = max(1, math.ceil(len(kpis) / cols))
+    # Only KPIs that vary across replicas get a histogram (a constant has no distribution).
+    varying = {k: v for k, v in kpis.items() if np.unique(v[0][np.isfinite(v[0])]).size > 1}
+    rows_n = max(1, math.ceil(len(varying) / cols))
     fig, axes = plt.subplots(rows_n, cols, figsize=(4 * cols, 3 * rows_n), squeeze=False)
-    for ax, (_k, (vals, units, desc)) in zip(axes.ravel(), kpis.items(), strict=False):
-        ax.hist(vals[np.isfinite(vals)], bins=min(30, max(5, n // 3)), color="tab:blue")
-        ax.set_title(desc, fontsize=8)
+    for ax, (k, (vals, units, _desc)) in zip(axes.ravel(), varying.items(), strict=False):
+        finite = vals[np.isfinite(vals)]
+        ax.hist(finite, bins=min(30, max(5, n // 3)), color="tab:blue")
+        ax.set_title(f"{k}\n({finite.size} of {n} replicas)", fontsize=8)
         ax.set_xlabel(units)
-    for ax in axes.ravel()[len(kpis) :]:
+    for ax in axes.ravel()[len(varying) :]:
         ax.axis("off")
     fig.tight_layout()
     figures.append(("KPI distributions", _save(fig, out / "kpi_distributions.png")))
