@@ -16,8 +16,8 @@
   this is exactly periodic while the cut-off is shorter than the corridor.
 * :func:`weidmann_speed`: Weidmann (1993) speed-density relation in Kladek's form.
 
-Tests marked ``slow`` are skipped unless ``-m`` names them (``pytest -m slow``); each has a
-smaller variant that runs by default.
+Tests marked ``slow`` are deselected by the project's pytest options unless ``-m`` names them
+(``pytest -m slow``); each has a smaller variant that runs by default.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-import pytest
 
 from models.crowds.agents import EVACUATED, WAITING, WALKING, Pedestrians
 from models.crowds.geometry import Exit, Stair, WalkableArea
@@ -42,17 +41,6 @@ DT = 0.01
 #: 1 s, r 0.2 m); for the social force model Helbing, Farkas & Vicsek (2000)'s τ = 0.5 s and the
 #: low end of their radii (0.25 m), so that bodies fit through the 1 m doors of the tests.
 AGENT = {"csm": {"radius_m": 0.2, "tau_s": 1.0}, "sfm": {"radius_m": 0.25, "tau_s": 0.5}}
-
-
-def pytest_collection_modifyitems(config, items):
-    """Skip the ``slow`` crowd tests unless the ``-m`` expression asks for them."""
-    if "slow" in (config.getoption("markexpr") or ""):
-        return
-    skip = pytest.mark.skip(reason="slow crowd verification run: select with -m slow")
-    here = __file__.rsplit("/", 1)[0]
-    for item in items:
-        if "slow" in item.keywords and str(item.fspath).startswith(here):
-            item.add_marker(skip)
 
 
 # --- floors -----------------------------------------------------------------------------------
