@@ -98,6 +98,9 @@ class Process:
     writes: ClassVar[tuple[FieldSpec, ...]] = ()
     #: Event kinds this process may emit (lets the scenario check chain rules).
     emits: ClassVar[tuple[str, ...]] = ()
+    #: Names of the facilities this model may add to the world at setup (a generated valley's
+    #: town site), so that other entries of a scenario can refer to them before anything runs.
+    FACILITY_NAMES: ClassVar[tuple[str, ...]] = ()
     #: Default time step; ``None`` means the process only acts at start and finish.
     default_dt_s: ClassVar[float | None] = None
 

@@ -84,7 +84,7 @@ from scipy import ndimage
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.terrain.analysis import D8_DCOL, D8_DROW, _heap_pop, _heap_push, drainage_order, route_flow
+from models.terrain.analysis import D8_DCOL, D8_DROW, drainage_order, heap_pop, heap_push, route_flow
 
 __all__ = [
     "FROEHLICH_1995_PEAK",
@@ -157,14 +157,14 @@ def flood_lake(bed, basin, seed, nx, ny, top_m, join, order):  # pragma: no cove
     closed = np.zeros(n, dtype=np.bool_)
     keys = np.empty(n, dtype=np.float64)
     items = np.empty(n, dtype=np.int64)
-    size = _heap_push(keys, items, 0, bed[seed], seed)
+    size = heap_push(keys, items, 0, bed[seed], seed)
     closed[seed] = True
     count = 0
     spill = np.inf
     while size > 0:
         key = keys[0]
         k = items[0]
-        size = _heap_pop(keys, items, size)
+        size = heap_pop(keys, items, size)
         if key >= top_m:
             break
         if not basin[k]:
@@ -183,7 +183,7 @@ def flood_lake(bed, basin, seed, nx, ny, top_m, join, order):  # pragma: no cove
             m = rr * nx + cc
             if not closed[m]:
                 closed[m] = True
-                size = _heap_push(keys, items, size, max(bed[m], key), m)
+                size = heap_push(keys, items, size, max(bed[m], key), m)
     return count, spill
 
 

@@ -912,7 +912,7 @@ class LocalInertialFlood(Process):
         """Inflows inside the grid; manning_n, initial_depth_m given one way only; a cause's hydrograph."""
         known = {f.name for f in scenario.facilities}
         for p in scenario.processes:
-            known.update(getattr(p.cls, "FACILITY_NAMES", ()))
+            known.update(p.cls.FACILITY_NAMES)
         for i, name in enumerate(config.arrival_at):
             if name not in known:
                 raise ScenarioError(

@@ -194,7 +194,12 @@ def aspect_deg(z_m: np.ndarray, cell_size_m: float, *, flat_slope_m_per_m: float
 
 
 @numba.njit(cache=True)
-def _heap_push(keys, items, size, key, item):  # pragma: no cover - compiled
+def heap_push(keys, items, size, key, item):  # pragma: no cover - compiled
+    """Add ``item`` with ``key`` to the min-heap ``keys[:size]``, ``items[:size]``; return the new size.
+
+    The arrays are preallocated by the caller (Priority-Flood here, the barrier lake's
+    storage curve); ties pop in no particular order.
+    """
     i = size
     keys[i] = key
     items[i] = item
@@ -209,7 +214,7 @@ def _heap_push(keys, items, size, key, item):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _heap_pop(keys, items, size):  # pragma: no cover - compiled
+def heap_pop(keys, items, size):  # pragma: no cover - compiled
     """Remove the root; return the new size (the caller has read ``items[0]``)."""
     size -= 1
     keys[0] = keys[size]
@@ -248,14 +253,14 @@ def priority_flood_fill(z, nx, ny, filled):  # pragma: no cover - compiled; twin
         c = k - r * nx
         if r == 0 or r == ny - 1 or c == 0 or c == nx - 1:
             closed[k] = True
-            size = _heap_push(keys, items, size, filled[k], k)
+            size = heap_push(keys, items, size, filled[k], k)
     while size > 0 or head < tail:
         if head < tail:
             k = pit[head]
             head += 1
         else:
             k = items[0]
-            size = _heap_pop(keys, items, size)
+            size = heap_pop(keys, items, size)
         r = k // nx
         c = k - r * nx
         for d in range(8):
@@ -272,7 +277,7 @@ def priority_flood_fill(z, nx, ny, filled):  # pragma: no cover - compiled; twin
                 pit[tail] = m
                 tail += 1
             else:
-                size = _heap_push(keys, items, size, filled[m], m)
+                size = heap_push(keys, items, size, filled[m], m)
 
 
 def _priority_flood_fill_reference(z: list[float], nx: int, ny: int) -> list[float]:
