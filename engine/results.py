@@ -132,6 +132,10 @@ def write_run_group(group: h5py.Group, output, *, with_fields: bool = True) -> N
     group.attrs["process_steps"] = output.process_steps
 
 
+TABLE_COMPRESS_MIN_ROWS = 4096
+"""Numeric table columns with at least this many rows are stored gzip-compressed."""
+
+
 def write_table(group: h5py.Group, table) -> None:
     """Write a :class:`~engine.world.Table` as columns along dimension ``row``."""
     n = len(next(iter(table.columns.values()))) if table.columns else 0
@@ -143,7 +147,12 @@ def write_table(group: h5py.Group, table) -> None:
     for name, values in table.columns.items():
         is_text = values.dtype.kind in "OUS"
         data = np.array([str(v) for v in values], dtype=object) if is_text else values
-        ds = group.create_dataset(name, data=data, dtype=_STR if is_text else None)
+        # Long numeric columns (trajectories, per-agent records) are compressed like the fields;
+        # short ones stay contiguous, where a filter would cost more than it saves.
+        packed = not is_text and n >= TABLE_COMPRESS_MIN_ROWS
+        filters = {"compression": "gzip", "compression_opts": 4, "shuffle": True, "chunks": True}
+        dtype = _STR if is_text else None
+        ds = group.create_dataset(name, data=data, dtype=dtype, **(filters if packed else {}))
         if table.units.get(name):
             ds.attrs["units"] = table.units[name]
         ds.dims[0].attach_scale(row)

@@ -118,3 +118,27 @@ def test_tables_and_contour_levels_round_trip(tmp_path, small_scenario):
     make_report(path, tmp_path / "rep")
     names = {p.name for p in (tmp_path / "rep").glob("*.png")}
     assert {"table_fn_curve.png", "events_graph.png", "events_timeline.png"} <= names
+
+
+def test_long_table_columns_are_compressed_and_round_trip(tmp_path, small_scenario):
+    sim = Simulation(small_scenario, seed=2)
+    out = sim.run()
+    n = 100 * (results_mod.TABLE_COMPRESS_MIN_ROWS // 25)  # 100 people × frames, ≥ 4 × the threshold
+    rng = np.random.default_rng(0)
+    t_s = np.repeat(np.arange(n // 100, dtype=np.float64), 100)  # trajectory-like: repeated frames
+    x_m = np.round(rng.uniform(0, 100, n), 2)
+    sim.world.add_table("track", {"t_s": t_s, "x_m": x_m, "who": np.array(["p"] * n)}, {}, "a long table")
+    out.tables = dict(sim.world.tables)
+    path = results_mod.write_run(tmp_path / "t.h5", out)
+    table = Results(path).table("track")
+    np.testing.assert_array_equal(table["t_s"], t_s)
+    np.testing.assert_array_equal(table["x_m"], x_m)
+    with h5py.File(path) as f:
+        names: list[str] = []
+        f.visit(lambda name: names.append(name) if name.endswith("tables/track") else None)
+        grp = f[names[0]]
+        assert grp["t_s"].compression == "gzip" and grp["t_s"].id.get_storage_size() < t_s.nbytes / 4
+        assert grp["row"].compression is None  # the dimension scale stays plain
+    ds = xr.open_dataset(path, group=names[0], engine="h5netcdf")
+    np.testing.assert_array_equal(ds["x_m"].values, x_m)
+    ds.close()
