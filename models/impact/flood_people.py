@@ -17,6 +17,11 @@ H6     unsafe for vehicles and people; all building types  —        —       
        considered vulnerable to failure
 =====  ==================================================  =======  =======  =========
 
+Water standing in a barrier lake counts too: where the field ``lake_depth_m`` exists (written by
+``barrier_lake``), a cell's depth is the larger of the flood's and the lake's, at the flood's
+speed (a filling lake is still water), so the people of a village drowned behind a landslide dam
+are counted with those of the outburst flood below it.
+
 A cell is in the lowest class whose three limits it meets (limits are inclusive), H6 if none;
 this equals the largest of the classes that depth, speed and ``d·v`` give one at a time. A cell
 whose depth does not exceed ``wet_depth_m`` is dry (class 0). The process keeps the highest class
@@ -176,6 +181,7 @@ class FloodPeople(Process):
         FieldSpec("water_depth_m", "m", "flood water depth"),
         FieldSpec("flow_speed_m_s", "m s-1", "depth-averaged flow speed"),
         FieldSpec("population", "1", "people per cell"),
+        FieldSpec("lake_depth_m", "m", "barrier lake water depth (still water)", optional=True),
     )
     default_dt_s = 10.0
 
@@ -194,8 +200,11 @@ class FloodPeople(Process):
 
     def _update(self) -> None:
         layers = self.world.grid.layers
+        depth_m = layers["water_depth_m"].data
+        if "lake_depth_m" in layers:
+            depth_m = np.maximum(depth_m, layers["lake_depth_m"].data)
         update_max_hazard_class(
-            layers["water_depth_m"].data.ravel(),
+            depth_m.ravel(),
             layers["flow_speed_m_s"].data.ravel(),
             self.max_class,
             self.config.wet_depth_m,  # type: ignore[attr-defined]

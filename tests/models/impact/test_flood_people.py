@@ -165,3 +165,31 @@ def test_bad_mortality_rates(tmp_path, keys, match):
     with pytest.raises(ScenarioError, match=match) as info:
         Scenario.from_text(SCENARIO.format(keys=keys), base_dir=tmp_path)
     assert "impacts[0].mortality_by_class" in str(info.value)
+
+
+class _LakeConfig(ProcessConfig):
+    model: Literal["_test_still_lake"] = "_test_still_lake"
+
+
+@register
+class _StillLake(Process):
+    """Test helper: a barrier lake 2.5 m deep over the western column from 10 s on."""
+
+    model_name = "_test_still_lake"
+    family = "hazards"
+    Config = _LakeConfig
+    writes = (FieldSpec("lake_depth_m", "m", "lake depth"),)
+    default_dt_s = 10.0
+
+    def advance(self, t_s: float, dt_s: float) -> None:
+        self.world.grid.layers["lake_depth_m"].data[:, 0] = 2.5 if t_s >= 10.0 else 0.0
+
+
+def test_people_under_a_barrier_lake_are_counted_as_in_still_deep_water(tmp_path):
+    np.save(tmp_path / "pop.npy", np.array([[10.0, 20.0, 30.0], [40.0, 50.0, 60.0]]))
+    text = SCENARIO.replace("[[impacts]]", '[[hazards]]\nmodel = "_test_still_lake"\n\n[[impacts]]', 1)
+    out = Simulation(Scenario.from_text(text.format(keys=""), base_dir=tmp_path), seed=1).run()
+    # 2.5 m of still water: above H4's 2.0 m depth limit, within H5's 4.0 m (AIDR 2017 table); the
+    # flood's 3 m pulse on the east column is H5 as before.
+    np.testing.assert_array_equal(out.maps["max_flood_hazard_class"].data, [[5, 0, 5], [5, 0, 5]])
+    assert out.kpis["flood_people_H5"].value == 10 + 40 + 90
