@@ -36,10 +36,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from models.hazards.flood import (
-    GRAVITY_M_S2,
-    LocalInertialSolver,
-    PointInflow,
+from models.hazards.flood import GRAVITY_M_S2, LocalInertialSolver, PointInflow
+from models.hazards.flood_kernels import (
     advance_with_advection,
     match_velocity_to_discharge,
     max_wave_speed,
