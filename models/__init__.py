@@ -11,8 +11,16 @@ def register() -> None:
     from models.chains import park  # noqa: F401
     from models.crowds import evacuation  # noqa: F401
     from models.exposure import population, roads  # noqa: F401
-    from models.hazards import barrier_lake, flood, gaussian_plume, landslide_process, shaking  # noqa: F401
+    from models.hazards import (  # noqa: F401
+        barrier_lake,
+        fire_following,
+        flood,
+        gaussian_plume,
+        landslide_process,
+        shaking,
+    )
     from models.impact import (  # noqa: F401
+        bridge_damage,
         building_damage,
         fire_blast,
         flood_people,
