@@ -20,7 +20,6 @@ def register() -> None:
         shaking,
     )
     from models.impact import (  # noqa: F401
-        bridge_damage,
         building_damage,
         fire_blast,
         flood_people,
