@@ -11,15 +11,19 @@ landing time, a capacity (parallel rescue crews, or seats), a shift, and the tim
     ground: max(now, free_at_i) + readiness_i [if idle at base] + leg_i
             + min_q( T(node_i, node_jq) / speed_factor_i + offroad_jq )
     air:    max(now, free_at_i) + readiness_i [if idle at base]
-            + hypot(x_j - x_i, y_j - y_i) / cruise_speed_i + approach_i
+            + hypot(xl_j - x_i, yl_j - y_i) / cruise_speed_i + approach_i + ground_j
 
 ``T`` is the shortest time over the *current* network (:class:`~models.response.travel.TravelTimes`:
 closed edges removed, slowed edges slower), ``leg_i`` the off-road leg from a base given by
 coordinates to its node, ``offroad_jq`` the leg from the task's ``q``-th nearest connected node.
 Aircraft fly straight lines on the projected plane (no great circle: scenario domains are tens of
-kilometres) and are **grounded** (arrival ``inf``) when the wind exceeds their limit or the
-visibility is below theirs. A team that cannot serve a task's kind (:data:`SERVES`), is off shift,
-or is not free within the look-ahead gets ``inf``.
+kilometres) to the task's landing place ``(xl_j, yl_j)`` (:class:`Landing`: a helipad or open
+ground near the task for helicopters, an airstrip for fixed-wing aircraft; the crew covers the
+remaining ``ground_j`` seconds on foot) or, without a landing model or when hoisting, to the
+task itself (``ground_j = 0``). They are **grounded** (arrival ``inf``) when the wind exceeds
+their limit or the visibility is below theirs. A team that cannot serve a task's kind
+(:data:`SERVES`: fires only by ``fire_rescue`` teams), is off shift, or is not free within the
+look-ahead gets ``inf``, and so does an arrival after a task's ``deadline_s`` (a fire burnt out).
 
 **Policies** (:class:`DispatchPolicy`) turn the ``(n_teams, n_tasks)`` arrival matrix into at most
 one task per team and one team per task per epoch:
@@ -33,7 +37,8 @@ one task per team and one team per task per epoch:
   row is cut to those with ``argpartition`` before sorting — the result is identical to sorting
   every pair (tested).
 * :class:`MaxLivesSaved` — the assignment that maximises ``sum people_j * S(arrival_ij -
-  collapse_j)`` over the epoch (:mod:`models.response.survival`), solved exactly by
+  collapse_j)`` over the epoch (:mod:`models.response.survival`; a fire counts its fixed
+  ``lives_at_risk`` when reached before it burns out), solved exactly by
   :func:`scipy.optimize.linear_sum_assignment`: unlike greedy, it gives a far site to the one
   team that can reach it in time and the near ones to the others. Its cost grows as
   ``n_teams² × n_tasks``, about 0.1 s for 500 × 10 000.
@@ -69,6 +74,7 @@ __all__ = [
     "Assignment",
     "DispatchPolicy",
     "FixedPlan",
+    "Landing",
     "MaxLivesSaved",
     "NearestAvailable",
     "Tasks",
@@ -78,6 +84,7 @@ __all__ = [
     "dispatch",
     "greedy_by_task_order",
     "greedy_earliest_pairs",
+    "nearest_landing",
 ]
 
 TEAM_KINDS: tuple[str, ...] = (
@@ -90,7 +97,7 @@ TEAM_KINDS: tuple[str, ...] = (
     "fixed_wing",
 )
 AIR_KINDS: frozenset[str] = frozenset({"helicopter", "fixed_wing"})
-TASK_KINDS: tuple[str, ...] = ("rescue", "medical", "engineering", "airlift", "supply")
+TASK_KINDS: tuple[str, ...] = ("rescue", "medical", "engineering", "airlift", "supply", "fire")
 
 SERVES: dict[str, frozenset[str]] = {
     "rescue": frozenset({"fire_rescue", "professional_rescue", "engineering", "volunteer"}),
@@ -98,6 +105,7 @@ SERVES: dict[str, frozenset[str]] = {
     "engineering": frozenset({"engineering"}),
     "airlift": frozenset({"helicopter", "fixed_wing"}),
     "supply": frozenset({"helicopter", "fixed_wing", "volunteer", "engineering"}),
+    "fire": frozenset({"fire_rescue"}),
 }
 """Which team kinds can take which task kind (an assumption; scenarios may pass their own)."""
 
@@ -294,7 +302,11 @@ class Tasks:
     """Demands for teams as a structure of arrays: where, what kind, how many people, how urgent.
 
     ``created_s`` is when the need arose (for trapped people: the collapse, the origin of the
-    survival clock). ``snapped`` ties the tasks to a network (:meth:`snap`).
+    survival clock). ``snapped`` ties the tasks to a network (:meth:`snap`). ``deadline_s`` is
+    when reaching the task stops mattering (a fire burnt out; ``inf``: never): an arrival after it
+    is ``inf`` in :func:`arrival_matrix`. ``lives_at_risk`` (``NaN``: use the survival curve) is the
+    fixed benefit of reaching the task in time, for tasks whose people do not follow the trapped
+    survival curve (a fire: people at risk × the probability of dying unattended).
     """
 
     x_m: np.ndarray
@@ -305,6 +317,8 @@ class Tasks:
     created_s: np.ndarray
     open: np.ndarray
     snapped: SnappedPoints | None = field(default=None, repr=False)
+    deadline_s: np.ndarray | None = None
+    lives_at_risk: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -312,7 +326,18 @@ class Tasks:
         return int(self.x_m.size)
 
     @classmethod
-    def build(cls, *, x_m, y_m, kind, people=None, priority=None, created_s=None) -> Tasks:
+    def build(
+        cls,
+        *,
+        x_m,
+        y_m,
+        kind,
+        people=None,
+        priority=None,
+        created_s=None,
+        deadline_s=None,
+        lives_at_risk=None,
+    ) -> Tasks:
         """Make a task table (kinds by name from :data:`TASK_KINDS` or code)."""
         x = np.atleast_1d(np.asarray(x_m, dtype=np.float64))
         y = np.atleast_1d(np.asarray(y_m, dtype=np.float64))
@@ -328,6 +353,8 @@ class Tasks:
             priority=_column(priority, n, 0.0, "priority"),
             created_s=_column(created_s, n, 0.0, "created_s"),
             open=np.ones(n, dtype=bool),
+            deadline_s=_column(deadline_s, n, np.inf, "deadline_s"),
+            lives_at_risk=_column(lives_at_risk, n, np.nan, "lives_at_risk"),
         )
 
     def snap(self, travel: TravelTimes) -> Tasks:
@@ -341,6 +368,54 @@ class Weather:
 
     wind_m_s: float = 0.0
     visibility_m: float = np.inf
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where aircraft put down for each task, and the time from there to the task on the ground.
+
+    One entry per task. ``heli_*`` for helicopters (a helipad or open ground near the task, or the
+    task itself when hoisting), ``wing_*`` for fixed-wing aircraft (an airstrip). A ground time of
+    ``inf`` means no usable landing place: the aircraft cannot serve that task.
+    """
+
+    heli_x_m: np.ndarray
+    heli_y_m: np.ndarray
+    heli_ground_s: np.ndarray
+    wing_x_m: np.ndarray
+    wing_y_m: np.ndarray
+    wing_ground_s: np.ndarray
+
+    @classmethod
+    def on_the_spot(cls, tasks: Tasks) -> Landing:
+        """Every aircraft lands (or hoists) at the task itself: no ground leg."""
+        zero = np.zeros(tasks.n)
+        return cls(tasks.x_m, tasks.y_m, zero, tasks.x_m, tasks.y_m, zero)
+
+
+def nearest_landing(
+    x_m, y_m, site_x_m, site_y_m, walk_speed_m_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The landing place nearest each point and the straight walk from it, ``(x, y, walk_s)``.
+
+    Points with no site at all get ``NaN`` coordinates and an infinite walk.
+
+    Examples
+    --------
+    >>> x, y, s = nearest_landing([0.0], [0.0], [300.0, 50.0], [400.0, 120.0], 1.3)
+    >>> x.tolist(), y.tolist(), s.tolist()
+    ([50.0], [120.0], [100.0])
+    """
+    from scipy.spatial import cKDTree
+
+    x = np.atleast_1d(np.asarray(x_m, dtype=np.float64))
+    y = np.atleast_1d(np.asarray(y_m, dtype=np.float64))
+    sx = np.atleast_1d(np.asarray(site_x_m, dtype=np.float64))
+    sy = np.atleast_1d(np.asarray(site_y_m, dtype=np.float64))
+    if sx.size == 0:
+        return np.full(x.size, np.nan), np.full(x.size, np.nan), np.full(x.size, np.inf)
+    dist, k = cKDTree(np.column_stack([sx, sy])).query(np.column_stack([x, y]))
+    return sx[k], sy[k], np.asarray(dist, dtype=np.float64) / walk_speed_m_s
 
 
 def _compatible(teams: Teams, tasks: Tasks, serves: dict[str, frozenset[str]]) -> np.ndarray:
@@ -360,12 +435,15 @@ def arrival_matrix(
     weather: Weather | None = None,
     lookahead_s: float = 0.0,
     serves: dict[str, frozenset[str]] | None = None,
+    landing: Landing | None = None,
 ) -> np.ndarray:
     """Arrival time of every team at every task, ``(n_teams, n_tasks)``, ``inf`` where impossible.
 
     See the module text for the formula. Ground teams need ``travel``; tasks are snapped to it
     here unless they already are. A team is available when ``free_at_s <= now_s + lookahead_s``
-    and its shift has not ended; closed tasks get ``inf`` columns.
+    and its shift has not ended; closed tasks get ``inf`` columns, and so does an arrival after a
+    task's ``deadline_s``. With ``landing``, aircraft fly to the task's landing place and the
+    crew covers the rest on the ground (:class:`Landing`); without it they land on the spot.
     """
     weather = weather or Weather()
     serves = SERVES if serves is None else serves
@@ -388,14 +466,24 @@ def arrival_matrix(
         grounded = (weather.wind_m_s > teams.max_wind_m_s[flying]) | (
             weather.visibility_m < teams.min_visibility_m[flying]
         )
-        dist = np.hypot(
-            tasks.x_m[None, :] - teams.x_m[flying, None], tasks.y_m[None, :] - teams.y_m[flying, None]
-        )
+        land = landing or Landing.on_the_spot(tasks)
+        wing = (teams.kind[flying] == TEAM_KINDS.index("fixed_wing"))[:, None]
+        lx = np.where(wing, land.wing_x_m[None, :], land.heli_x_m[None, :])
+        ly = np.where(wing, land.wing_y_m[None, :], land.heli_y_m[None, :])
+        ground_s = np.where(wing, land.wing_ground_s[None, :], land.heli_ground_s[None, :])
+        dist = np.hypot(lx - teams.x_m[flying, None], ly - teams.y_m[flying, None])
         t = start[flying, None] + dist / teams.cruise_speed_m_s[flying, None] + teams.approach_s[flying, None]
+        t += ground_s
+        t[~np.isfinite(t)] = np.inf
         t[grounded] = np.inf
         out[flying] = t
     out[~_compatible(teams, tasks, serves)] = np.inf
     out[:, ~tasks.open] = np.inf
+    if tasks.deadline_s is not None and np.isfinite(tasks.deadline_s).any():
+        late = np.flatnonzero(np.isfinite(tasks.deadline_s))
+        sub = out[:, late]
+        sub[sub > tasks.deadline_s[None, late]] = np.inf
+        out[:, late] = sub
     return out
 
 
@@ -519,8 +607,19 @@ class MaxLivesSaved:
     curve: SurvivalCurve = GOLDEN_72_HOURS
 
     def benefit(self, arrival_s: np.ndarray, tasks: Tasks) -> np.ndarray:
-        """Expected lives saved by each pair (0 where the arrival is ``inf``)."""
-        return tasks.people[None, :] * self.curve(arrival_s - tasks.created_s[None, :])
+        """Expected lives saved by each pair (0 where the arrival is ``inf``).
+
+        Tasks with a finite ``lives_at_risk`` (fires) count that value for any finite arrival
+        (the deadline already turned late arrivals to ``inf``) instead of the survival curve.
+        """
+        b = tasks.people[None, :] * self.curve(arrival_s - tasks.created_s[None, :])
+        if tasks.lives_at_risk is not None:
+            fixed = np.isfinite(tasks.lives_at_risk)
+            if fixed.any():
+                b[:, fixed] = np.where(
+                    np.isfinite(arrival_s[:, fixed]), tasks.lives_at_risk[None, fixed], 0.0
+                )
+        return b
 
     def assign(self, arrival_s: np.ndarray, teams: Teams, tasks: Tasks, now_s: float) -> Assignment:
         """Solve the rectangular assignment with :func:`scipy.optimize.linear_sum_assignment`."""

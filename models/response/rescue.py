@@ -1,4 +1,4 @@
-"""The ``rescue`` process: teams from bases to trapped and injured people, epoch by epoch.
+"""The ``rescue`` process: teams from bases to trapped and injured people and to fires, epoch by epoch.
 
 ``[[response]] model = "rescue"`` runs decision epochs every ``dt_s`` (default 300 s) from its start
 (at ``start_s``, or by a chain rule, e.g. on ``"buildings_collapsed"``). At each epoch:
@@ -15,17 +15,52 @@
    A later collapse (an aftershock) adds the cells' new trapped people as new tasks. The
    survival clock of a task starts at its origin event (the latest ``buildings_collapsed``
    when the task appeared, else the event that started this process).
+   **Fires**: every event logged since the last epoch whose kind is in ``fire_event_kinds``
+   (default ``building_fire``, ``pool_fire``, ``jet_fire``, ``fireball``, ``fire``) and that has
+   coordinates becomes a ``"fire"`` task (cause: the fire event) that only ``fire_rescue`` teams
+   serve. Its people are ``data.people_at_risk`` (default ``fire_people_at_risk`` = 2) and its
+   lives at risk, the benefit the ``max_lives`` policy counts and the ``nearest`` priority, are
+   people × ``fire_death_probability`` (default 0.5: an assumption, not a published rate). It
+   burns out at ignition + ``data.burn_duration_s`` (default ``fire_burn_duration_s`` = 2 h, an
+   assumption): a fire no team reached by then is closed as burnt out (unmet), and no team is
+   sent that would arrive after it. A team works ``fire_work_s`` (1 h) or until the burn-out.
 2. **Arrival times** of every available team at every open task over the *current* road network
    (:func:`models.response.dispatch.arrival_matrix`: closed edges removed; the cache of
    :class:`~models.response.travel.TravelTimes` is rebuilt only when ``road_closed`` changed it);
-   aircraft fly straight lines at cruise speed after their readiness, grounded by ``weather``.
+   aircraft fly straight lines at cruise speed after their readiness, grounded by ``weather``,
+   to a **landing place** (below).
 3. **The policy** (``policy``: ``"nearest"`` closest unit by task priority, ``"earliest"`` global
    earliest pairs, ``"max_lives"`` the exact assignment maximising expected lives saved, ``"fixed"``
    the ``plan``) pairs teams and tasks; each team is then busy until arrival + work (ground:
    :func:`models.response.survival.rescue_duration_s`; air or medical: ``medevac_s``).
 
-A team already on its way is not rerouted when a road closes after its departure (its time was
-fixed at dispatch): a simplification.
+**Landing.** Landing sites are the ``landing_sites`` listed (``{name, kind = "helipad" |
+"airstrip", x_m, y_m}`` or ``{name, kind, facility = <a [[facilities]] name>}``) plus every
+facility of kind ``"helipad"`` or ``"airstrip"``; with ``open_ground = {max_slope_deg,
+min_clear_m, max_people_per_cell}`` a helicopter may also land on any cell that passes
+:func:`open_ground_mask`. A site or cell under more than ``landing_max_water_depth_m`` of water
+or under landslide debris is not used. A helicopter flies to the usable landing place nearest
+the task (helipad or open-ground cell) and its crew walks the straight line from there to the
+task at ``offroad_speed_m_s`` (the same off-road pace as the road legs; roads are not used for
+this leg, a simplification); with ``hoist = true`` it hoists on the spot (arrival = readiness +
+distance / speed + approach). Fixed-wing aircraft land only at an airstrip and go on by the same
+off-road leg; they serve airlift and supply tasks, not trapped people
+(:data:`~models.response.dispatch.SERVES`). A scenario with no landing site and no
+``open_ground`` keeps the older rule: aircraft land at the task. The place used is recorded in
+``team_tasks`` (``land_x_m``, ``land_y_m``; NaN for ground teams).
+
+**Rerouting.** A ground team's path (nodes and the time at each, over the network at dispatch)
+is kept. When the network has changed, each team still on its way whose remaining path has a
+closed edge is rerouted: it finishes the edge it is on and goes round from the next node (or,
+when the edge it is on closed under it, turns back to the last node it passed, taking the time
+it has spent on that edge again; or, if it has not reached its first node, goes round from
+there), over the current network to the task's current nodes; its arrival and end move, the
+rescue's survival is recomputed, and ``team_rerouted`` is logged (cause: the ``road_closed``
+event of the blocking edge; data {team, task, old_arrive_s, new_arrive_s}). With no way left the
+team stops at that node, free from then, and the task reopens (``new_arrive_s`` null; the Gantt
+row gets ``reached = 0`` and ends there, ``arrive_s = end_s``). Closures are seen at epochs only
+(every ``dt_s``), and a slowed (not closed) edge does not trigger a reroute. Because arrivals can
+move, ``team_arrived`` and ``people_rescued`` are queued only for times before the next epoch.
 
 **Survival and lives saved.** People at a rescued site come out alive in expectation
 :func:`models.response.survival.expected_lives_saved` (curve ``survival``). The **no-response
@@ -35,34 +70,44 @@ unserved at the end of the run are given that baseline too, so ``rescue_lives_sa
 alive with the response − alive in the baseline.
 
 Written: field ``rescued_alive`` (expected people brought out alive per cell), table
-``team_tasks`` (team, kind, task, task_kind, people, start_s, arrive_s, end_s, alive: the Gantt
-of the report) and map ``rescued_alive``, KPIs ``rescue_first_aviation_on_scene_s`` (after the
-origin event, ``inf`` if none; its description names the aircraft and its readiness, distance and
-speed, or why none flew), ``rescue_people_trapped``, ``rescue_people_rescued_alive``,
-``rescue_lives_saved``, ``rescue_unmet_tasks``, ``rescue_first_arrival_s``. Events
-``team_dispatched`` (cause: the task's origin event), ``team_arrived`` (cause: the dispatch) and
-``people_rescued`` (cause: the task's origin event) when the site is cleared.
+``team_tasks`` (team, kind, task, task_kind, people, start_s, arrive_s, end_s, alive, land_x_m,
+land_y_m, reached: the Gantt of the report; fire rows have ``task_kind = "fire"`` and ``alive = 0``) and
+map ``rescued_alive``, KPIs ``rescue_first_aviation_on_scene_s`` (after the origin event,
+``inf`` if none; its description names the aircraft and its readiness, distance, speed and walk,
+or why none flew), ``rescue_people_trapped``, ``rescue_people_rescued_alive``,
+``rescue_lives_saved``, ``rescue_unmet_tasks``, ``rescue_first_arrival_s`` (fires apart),
+``rescue_fires``, ``rescue_fires_reached`` (before burning out), ``rescue_fires_burnt_out``,
+``rescue_fire_first_arrival_s`` (shortest ignition-to-arrival), ``rescue_fire_lives_saved``
+(lives at risk of the fires reached). Events ``team_dispatched`` (cause: the task's origin
+event), ``team_arrived`` (cause: the dispatch), ``people_rescued`` (cause: the task's origin
+event) when the site is cleared, ``team_rerouted`` (above).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import ndimage
+from scipy.sparse.csgraph import dijkstra
 
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
 from models.response.dispatch import (
+    TASK_KINDS,
     TEAM_KINDS,
     FixedPlan,
+    Landing,
     MaxLivesSaved,
     NearestAvailable,
     Tasks,
     Teams,
     Weather,
     arrival_matrix,
+    nearest_landing,
 )
 from models.response.survival import (
     GOLDEN_72_HOURS,
@@ -71,9 +116,20 @@ from models.response.survival import (
     earthen_buildings_curve,
     expected_lives_saved,
 )
-from models.response.travel import DEFAULT_OFFROAD_SPEED_M_S, TravelTimes
+from models.response.travel import DEFAULT_OFFROAD_SPEED_M_S, TravelTimes, reconstruct_path
 
-__all__ = ["BaseConfig", "RescueConfig", "RescueProcess", "TeamConfig", "WeatherConfig", "points_to_cells"]
+__all__ = [
+    "FIRE_EVENT_KINDS",
+    "BaseConfig",
+    "LandingSiteConfig",
+    "OpenGroundConfig",
+    "RescueConfig",
+    "RescueProcess",
+    "TeamConfig",
+    "WeatherConfig",
+    "open_ground_mask",
+    "points_to_cells",
+]
 
 TeamKind = Literal[
     "fire_rescue", "professional_rescue", "medical", "engineering", "volunteer", "helicopter", "fixed_wing"
@@ -130,6 +186,42 @@ class WeatherConfig(BaseModel):
     visibility_m: float = Field(1.0e9, ge=0)
 
 
+FIRE_EVENT_KINDS = ("building_fire", "pool_fire", "jet_fire", "fireball", "fire")
+"""Event kinds that become fire tasks by default."""
+
+LANDING_KINDS = ("helipad", "airstrip")
+
+
+class LandingSiteConfig(BaseModel):
+    """A helipad or airstrip: by coordinates, or a ``[[facilities]]`` entry named by ``facility``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    kind: Literal["helipad", "airstrip"] = "helipad"
+    facility: str | None = Field(None, min_length=1, description="a [[facilities]] name")
+    x_m: float | None = None
+    y_m: float | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> LandingSiteConfig:
+        if self.facility is not None and (self.x_m is not None or self.y_m is not None):
+            raise ValueError(f"landing site {self.name!r}: give either facility or x_m and y_m, not both")
+        if self.facility is None and (self.x_m is None or self.y_m is None):
+            raise ValueError(f"landing site {self.name!r} needs x_m and y_m, or facility = <a facility name>")
+        return self
+
+
+class OpenGroundConfig(BaseModel):
+    """Where a helicopter may put down off a pad (see :func:`open_ground_mask` for the rule)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_slope_deg: float = Field(8.0, gt=0, le=90, description="steepest ground slope for a landing")
+    min_clear_m: float = Field(15.0, ge=0, description="radius of clear ground around the touchdown")
+    max_people_per_cell: float = Field(1.0, ge=0, description="a cell with this many people is built up")
+
+
 class RescueConfig(ProcessConfig):
     """``[[response]] model = "rescue"``."""
 
@@ -146,11 +238,39 @@ class RescueConfig(ProcessConfig):
     medevac_s: float = Field(1800.0, ge=0, description="work time of an air or medical team at a task")
     baseline_extrication_s: float = Field(72 * 3600.0, gt=0, description="no-response rescue time")
     offroad_speed_m_s: float = Field(DEFAULT_OFFROAD_SPEED_M_S, gt=0)
+    fire_event_kinds: list[str] = Field(default_factory=lambda: list(FIRE_EVENT_KINDS))
+    fire_people_at_risk: float = Field(2.0, ge=0, description="people at risk when a fire event names none")
+    fire_death_probability: float = Field(
+        0.5, ge=0, le=1, description="share of the people at risk who die if no team reaches the fire"
+    )
+    fire_work_s: float = Field(3600.0, gt=0, description="a fire team's work at a fire")
+    fire_burn_duration_s: float = Field(
+        7200.0, gt=0, description="burn duration when a fire event gives no burn_duration_s"
+    )
+    landing_sites: list[LandingSiteConfig] = Field(default_factory=list)
+    open_ground: OpenGroundConfig | None = None
+    hoist: bool = Field(False, description="helicopters hoist at the task instead of landing nearby")
+    landing_max_water_depth_m: float = Field(
+        0.05, ge=0, description="deeper water at a pad or open-ground cell rules out a landing"
+    )
+
+
+@dataclass
+class _Route:
+    """A ground team's trip as dispatched (or last rerouted): nodes and the time at each."""
+
+    task: int
+    row: int
+    nodes: np.ndarray
+    times_s: np.ndarray
+    offroad_s: float
+    work_s: float
+    sent: int
 
 
 @register
 class RescueProcess(Process):
-    """Rescue teams dispatched to trapped and injured people (see the module text)."""
+    """Rescue teams dispatched to trapped and injured people and to fires (see the module text)."""
 
     model_name = "rescue"
     family = "response"
@@ -160,14 +280,17 @@ class RescueProcess(Process):
         FieldSpec("population", "1", "people per cell", optional=True),
         FieldSpec("indoor_fraction", "1", "share of people indoors", optional=True),
         FieldSpec("road_mask", "1", "cells a road crosses (orders this after the roads)", optional=True),
+        FieldSpec("slope_deg", "degree", "ground slope (open-ground landing)", optional=True),
+        FieldSpec("water_depth_m", "m", "water depth (no landing in water)", optional=True),
+        FieldSpec("landslide_debris_m", "m", "landslide deposit (no landing on debris)", optional=True),
     )
     writes = (FieldSpec("rescued_alive", "1", "expected trapped people brought out alive per cell"),)
-    emits = ("team_dispatched", "team_arrived", "people_rescued")
+    emits = ("team_dispatched", "team_arrived", "people_rescued", "team_rerouted")
     default_dt_s = 300.0
 
     @classmethod
     def check(cls, config: RescueConfig, scenario, key: str) -> None:
-        """Teams name known bases; a fixed plan lists every team."""
+        """Teams name known bases; a fixed plan lists every team; landing facilities exist."""
         bases = [b.name for b in config.bases]
         for i, t in enumerate(config.teams):
             if t.base not in bases:
@@ -178,6 +301,37 @@ class RescueProcess(Process):
         if config.policy == "fixed" and (config.plan is None or len(config.plan) != n):
             raise ScenarioError(
                 f'policy = "fixed" needs a plan with one task index per team ({n})', key=f"{key}.plan"
+            )
+        facilities = {f.name: f for f in getattr(scenario, "facilities", ())}
+        names: set[str] = set()
+        for i, site in enumerate(config.landing_sites):
+            k = f"{key}.landing_sites[{i}]"
+            if site.name in names:
+                raise ScenarioError(f"landing site {site.name!r} is listed twice", key=f"{k}.name")
+            names.add(site.name)
+            if site.facility is None or scenario is None:
+                continue
+            fac = facilities.get(site.facility)
+            if fac is None:
+                known = [f.name for f in facilities.values() if f.kind in LANDING_KINDS]
+                raise ScenarioError(
+                    f"unknown landing facility {site.facility!r}; add a [[facilities]] entry of kind"
+                    f" {site.kind!r} or name one of: {', '.join(known) or '(none)'}",
+                    key=f"{k}.facility",
+                )
+            if fac.kind != site.kind:
+                raise ScenarioError(
+                    f"facility {site.facility!r} is of kind {fac.kind!r}, not {site.kind!r}",
+                    key=f"{k}.facility",
+                )
+        if any(t.kind == "fixed_wing" for t in config.teams) and not (
+            any(s.kind == "airstrip" for s in config.landing_sites)
+            or any(f.kind == "airstrip" for f in facilities.values())
+            or (not config.landing_sites and not facilities and config.open_ground is None)
+        ):
+            raise ScenarioError(
+                "fixed-wing aircraft need a runway: add a landing site (or facility) of kind 'airstrip'",
+                key=f"{key}.landing_sites",
             )
 
     # -- set-up --------------------------------------------------------------------------------
@@ -223,20 +377,66 @@ class RescueProcess(Process):
         self.curve: SurvivalCurve = (
             GOLDEN_72_HOURS if cfg.survival == "golden_72_hours" else earthen_buildings_curve()
         )
+        self._landing_sites()
         self.tasks: Tasks | None = None
         self.origin: np.ndarray = np.empty(0, np.int64)
         self.log: dict[str, list] = {
             k: []
-            for k in ("team", "kind", "task", "task_kind", "people", "start_s", "arrive_s", "end_s", "alive")
+            for k in (
+                "team",
+                "kind",
+                "task",
+                "task_kind",
+                "people",
+                "start_s",
+                "arrive_s",
+                "end_s",
+                "alive",
+                "land_x_m",
+                "land_y_m",
+                "reached",
+            )
         }
         self.alive = np.empty(0)
         self.arrive = np.empty(0)
+        self.burnt_out = np.empty(0, dtype=bool)
         self._tasked = np.zeros(self.world.grid.nx * self.world.grid.ny)
         self._table_used = False
+        self._events_seen = 0
+        self._routes: dict[int, _Route] = {}
+        self._pending: dict[int, list[tuple[float, str, int, dict]]] = {}
+        self._network_seen = -1
         self.t0_s = t_s
         self.t_origin = t_s
         self.air_why: dict[str, str] = {}
+        self._no_landing = False
         self._epoch(t_s)
+
+    def _landing_sites(self) -> None:
+        """Helipads and airstrips: the config's list plus every facility of those kinds."""
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        facilities = self.world.facilities
+        sites: dict[str, tuple[str, float, float]] = {}
+        for s in cfg.landing_sites:
+            if s.facility is not None:
+                if s.facility not in facilities:
+                    raise ScenarioError(
+                        f"unknown landing facility {s.facility!r}; facilities are {', '.join(facilities)}",
+                        key=f"{self.name}.landing_sites",
+                    )
+                f = facilities[s.facility]
+                sites[s.name] = (s.kind, float(f.x_m), float(f.y_m))
+            else:
+                sites[s.name] = (s.kind, float(s.x_m), float(s.y_m))  # type: ignore[arg-type]
+        used = {s.facility for s in cfg.landing_sites}
+        for name, f in facilities.items():
+            if f.kind in LANDING_KINDS and name not in used and name not in sites:
+                sites[name] = (f.kind, float(f.x_m), float(f.y_m))
+        self.site_names = list(sites)
+        self.site_kind = np.array([v[0] for v in sites.values()], dtype=str)
+        self.site_x = np.array([v[1] for v in sites.values()], dtype=float)
+        self.site_y = np.array([v[2] for v in sites.values()], dtype=float)
+        self.landing_model = bool(sites) or cfg.open_ground is not None
 
     def advance(self, t_s: float, dt_s: float) -> None:
         """One decision epoch at ``t_s``."""
@@ -284,36 +484,215 @@ class RescueProcess(Process):
         xs, ys = self.world.grid.cell_centres()
         return xs.ravel()[hit], ys.ravel()[hit], people[hit]
 
-    def _add_tasks(self) -> None:
-        sites = self._trapped_sites()
-        if sites is None:
-            return
-        x, y, people = sites
+    def _new_fires(self) -> tuple[Tasks, np.ndarray] | None:
+        """Fire events logged since the last look, as ``"fire"`` tasks and their event ids."""
         cfg: RescueConfig = self.config  # type: ignore[assignment]
-        origin, t_origin = self._origin_event()
-        big = np.argsort(-people, kind="stable")[: cfg.medevac_sites]
-        new = Tasks.build(
-            x_m=np.concatenate([x, x[big]]),
-            y_m=np.concatenate([y, y[big]]),
-            kind=["rescue"] * x.size + ["medical"] * big.size,
-            people=np.concatenate([people, people[big]]),
-            priority=np.concatenate([people, people[big]]),
-            created_s=t_origin,
+        events = self.world.events
+        n = len(events)
+        kinds = set(cfg.fire_event_kinds)
+        fires = [events[i] for i in range(self._events_seen, n) if events[i].kind in kinds]
+        self._events_seen = n
+        fires = [e for e in fires if np.isfinite(e.x_m) and np.isfinite(e.y_m)]
+        if not fires:
+            return None
+        data = [e.data or {} for e in fires]
+        people = np.array([_number(d, "people_at_risk", cfg.fire_people_at_risk) for d in data])
+        burn = np.array([_number(d, "burn_duration_s", cfg.fire_burn_duration_s) for d in data])
+        t = np.array([e.time_s for e in fires])
+        lives = people * cfg.fire_death_probability
+        tasks = Tasks.build(
+            x_m=[e.x_m for e in fires],
+            y_m=[e.y_m for e in fires],
+            kind="fire",
+            people=people,
+            priority=lives,
+            created_s=t,
+            deadline_s=t + burn,
+            lives_at_risk=lives,
         )
-        old = self.tasks
-        if old is None:
-            self.tasks = new
-            self.t_origin = t_origin
-        else:
-            self.tasks = Tasks(
-                **{
-                    f: np.concatenate([getattr(old, f), getattr(new, f)])
-                    for f in ("x_m", "y_m", "kind", "people", "priority", "created_s", "open")
-                }
+        return tasks, np.array([e.id for e in fires], dtype=np.int64)
+
+    def _add_tasks(self) -> None:
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        batches: list[tuple[Tasks, np.ndarray]] = []
+        sites = self._trapped_sites()
+        if sites is not None:
+            x, y, people = sites
+            origin, t_origin = self._origin_event()
+            big = np.argsort(-people, kind="stable")[: cfg.medevac_sites]
+            new = Tasks.build(
+                x_m=np.concatenate([x, x[big]]),
+                y_m=np.concatenate([y, y[big]]),
+                kind=["rescue"] * x.size + ["medical"] * big.size,
+                people=np.concatenate([people, people[big]]),
+                priority=np.concatenate([people, people[big]]),
+                created_s=t_origin,
             )
-        self.origin = np.concatenate([self.origin, np.full(new.n, origin, dtype=np.int64)])
-        self.alive = np.concatenate([self.alive, np.zeros(new.n)])
-        self.arrive = np.concatenate([self.arrive, np.full(new.n, np.inf)])
+            batches.append((new, np.full(new.n, origin, dtype=np.int64)))
+            if self.tasks is None or np.all(self.tasks.kind == TASK_KINDS.index("fire")):
+                self.t_origin = t_origin
+        fires = self._new_fires()
+        if fires is not None:
+            batches.append(fires)
+        for new, origin in batches:
+            old = self.tasks
+            if old is None:
+                self.tasks = new
+            else:
+                self.tasks = Tasks(
+                    **{
+                        f: np.concatenate([getattr(old, f), getattr(new, f)])
+                        for f in (
+                            "x_m",
+                            "y_m",
+                            "kind",
+                            "people",
+                            "priority",
+                            "created_s",
+                            "open",
+                            "deadline_s",
+                            "lives_at_risk",
+                        )
+                    }
+                )
+            self.origin = np.concatenate([self.origin, origin])
+            self.alive = np.concatenate([self.alive, np.zeros(new.n)])
+            self.arrive = np.concatenate([self.arrive, np.full(new.n, np.inf)])
+            self.burnt_out = np.concatenate([self.burnt_out, np.zeros(new.n, dtype=bool)])
+
+    # -- landing -------------------------------------------------------------------------------
+    def _usable_sites(self, kind: str) -> np.ndarray:
+        """Indices of the sites of ``kind`` not under water or landslide debris now."""
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        grid = self.world.grid
+        ok = self.site_kind == kind
+        for name, limit in (("water_depth_m", cfg.landing_max_water_depth_m), ("landslide_debris_m", 0.0)):
+            if name not in grid.layers:
+                continue
+            data = grid.layers[name].data
+            for k in np.flatnonzero(ok):
+                if grid.contains(self.site_x[k], self.site_y[k]):
+                    r, c = grid.index_of(self.site_x[k], self.site_y[k])
+                    ok[k] = data[r, c] <= limit
+        return np.flatnonzero(ok)
+
+    def _landing(self, tasks: Tasks) -> Landing | None:
+        """Where aircraft put down for each task now (``None``: on the spot, no landing model)."""
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        if not self.teams.is_air.any() or not self.landing_model:
+            return None
+        walk = cfg.offroad_speed_m_s
+        spot = Landing.on_the_spot(tasks)
+        if cfg.hoist:
+            hx, hy, hs = spot.heli_x_m, spot.heli_y_m, spot.heli_ground_s
+        else:
+            pads = self._usable_sites("helipad")
+            cx, cy = self.site_x[pads], self.site_y[pads]
+            if cfg.open_ground is not None:
+                mask = open_ground_mask(self.world.grid, cfg.open_ground, cfg.landing_max_water_depth_m)
+                gx, gy = self.world.grid.cell_centres()
+                cx = np.concatenate([cx, gx[mask.ravel()]])
+                cy = np.concatenate([cy, gy[mask.ravel()]])
+            hx, hy, hs = nearest_landing(tasks.x_m, tasks.y_m, cx, cy, walk)
+            self._no_landing = cx.size == 0
+        strips = self._usable_sites("airstrip")
+        wx, wy, ws = nearest_landing(tasks.x_m, tasks.y_m, self.site_x[strips], self.site_y[strips], walk)
+        return Landing(hx, hy, hs, wx, wy, ws)
+
+    # -- rerouting -----------------------------------------------------------------------------
+    def _route(self, i: int, j: int, depart_s: float, dist, pred, k: int) -> _Route:
+        """The node path and node times of ground team ``i`` to task ``j`` (before the commit)."""
+        teams, snapped = self.teams, self.tasks.snapped  # type: ignore[union-attr]
+        cand = snapped.node[j]
+        cost = dist[k, cand] / teams.speed_factor[i] + snapped.offroad_s[j]
+        q = int(np.argmin(cost))
+        nodes = reconstruct_path(pred[k], int(teams.node[i]), int(cand[q]))
+        times = depart_s + _cumulative_s(self.travel.graph(), nodes) / teams.speed_factor[i]  # type: ignore[union-attr]
+        return _Route(j, -1, nodes, times, float(snapped.offroad_s[j, q]), 0.0, -1)
+
+    def _reroute(self, t_s: float) -> None:
+        """Teams on the road whose remaining path has a closed edge go round it, or give up."""
+        travel = self.travel
+        for i, route in list(self._routes.items()):
+            if route.times_s[-1] + route.offroad_s <= t_s:
+                del self._routes[i]  # arrived
+        if travel is None or not self._routes:
+            return
+        graph = travel.graph()
+        if travel.n_recomputations == self._network_seen:
+            return
+        self._network_seen = travel.n_recomputations
+        teams, tasks = self.teams, self.tasks
+        for i, route in list(self._routes.items()):
+            nodes, times = route.nodes, route.times_s
+            passed = int(np.searchsorted(times, t_s, side="right"))  # nodes reached by t_s
+            if passed >= nodes.size:
+                continue  # on foot from the last node
+            first = max(passed - 1, 0)
+            closed = [m for m in range(first, nodes.size - 1) if not _has_edge(graph, nodes[m], nodes[m + 1])]
+            if not closed:
+                continue
+            if passed == 0:
+                node, at = int(nodes[0]), float(times[0])
+            elif closed[0] == passed - 1:  # the edge it is on closed: turn back to the last node
+                node, at = int(nodes[passed - 1]), t_s + (t_s - float(times[passed - 1]))
+            else:  # finish the edge it is on, then go round
+                node, at = int(nodes[passed]), float(times[passed])
+            j = route.task
+            sf = teams.speed_factor[i]
+            row = travel.from_nodes([node])[0]
+            cand, off = tasks.snapped.node[j], tasks.snapped.offroad_s[j]  # type: ignore[union-attr]
+            cost = row[cand] / sf + off
+            q = int(np.argmin(cost))
+            old = float(self.arrive[j])
+            cause = self._closure_cause(nodes[closed[0]], nodes[closed[0] + 1], route.sent)
+            log = self.log
+            if not np.isfinite(cost[q]):
+                del self._routes[i]
+                self._pending.pop(route.row, None)
+                teams.free_at_s[i] = at
+                teams.node[i] = node
+                teams.leg_s[i] = 0.0
+                teams.x_m[i] = travel.network.node_x_m[node]
+                teams.y_m[i] = travel.network.node_y_m[node]
+                tasks.open[j] = True  # type: ignore[union-attr]
+                self.arrive[j] = np.inf
+                self.alive[j] = 0.0
+                log["arrive_s"][route.row] = at
+                log["reached"][route.row] = 0.0
+                log["end_s"][route.row] = at
+                log["alive"][route.row] = 0.0
+                self.emit(
+                    "team_rerouted",
+                    cause_id=cause,
+                    x_m=float(teams.x_m[i]),
+                    y_m=float(teams.y_m[i]),
+                    data={"team": self.team_names[i], "task": j, "old_arrive_s": old, "new_arrive_s": None},
+                )
+                continue
+            path = reconstruct_path(travel.predecessors(node), node, int(cand[q]))
+            new_times = at + _cumulative_s(graph, path) / sf
+            new = float(new_times[-1] + off[q])
+            route.nodes, route.times_s, route.offroad_s = path, new_times, float(off[q])
+            teams.node[i] = int(cand[q])
+            teams.leg_s[i] = float(off[q])
+            self._settle(i, j, new, route)
+            self.emit(
+                "team_rerouted",
+                cause_id=cause,
+                x_m=float(travel.network.node_x_m[node]),
+                y_m=float(travel.network.node_y_m[node]),
+                data={"team": self.team_names[i], "task": j, "old_arrive_s": old, "new_arrive_s": new},
+            )
+
+    def _closure_cause(self, a: int, b: int, fallback: int) -> int:
+        """The latest ``road_closed`` event of the edge a-b (either way), else the latest one."""
+        closed = self.world.events.of_kind("road_closed")
+        for e in reversed(closed):
+            d = e.data or {}
+            if {d.get("src"), d.get("dst")} == {int(a), int(b)}:
+                return e.id
+        return closed[-1].id if closed else fallback
 
     # -- epochs --------------------------------------------------------------------------------
     def _resnap_teams(self) -> None:
@@ -342,64 +721,163 @@ class RescueProcess(Process):
             return MaxLivesSaved(self.curve)
         return FixedPlan(tuple(cfg.plan or ()))
 
+    def _work_and_alive(self, i: int, j: int, arrive_s: float) -> float:
+        """Work time of team ``i`` at task ``j`` reached at ``arrive_s``; sets the task's ``alive``."""
+        cfg: RescueConfig = self.config  # type: ignore[assignment]
+        tasks = self.tasks
+        k = TEAM_KINDS[int(self.teams.kind[i])]
+        task_kind = TASK_KINDS[int(tasks.kind[j])]  # type: ignore[union-attr]
+        if task_kind == "rescue" and k in RESCUE_S_PER_PERSON:
+            per = RESCUE_S_PER_PERSON[k]
+            crews = self.teams.capacity[i]
+            self.alive[j] = float(
+                expected_lives_saved(
+                    arrive_s,
+                    tasks.created_s[j],  # type: ignore[union-attr]
+                    tasks.people[j],  # type: ignore[union-attr]
+                    per_person_s=per,
+                    crews=crews,
+                    curve=self.curve,
+                )
+            )
+            return float(np.ceil(tasks.people[j] / max(crews, 1.0)) * per)  # type: ignore[union-attr]
+        if task_kind == "fire":  # fought until put out, or until it burns out
+            return float(max(min(cfg.fire_work_s, tasks.deadline_s[j] - arrive_s), 0.0))  # type: ignore[index,union-attr]
+        return cfg.medevac_s
+
+    def _settle(self, i: int, j: int, arrive_s: float, route: _Route | None) -> None:
+        """(Re)set team ``i``'s arrival at task ``j``: busy time, log row and the events it will emit."""
+        tasks = self.tasks
+        work = self._work_and_alive(i, j, arrive_s)
+        end = arrive_s + work
+        self.teams.free_at_s[i] = end
+        self.arrive[j] = arrive_s
+        row = route.row if route is not None else len(self.log["team"]) - 1
+        self.log["arrive_s"][row] = arrive_s
+        self.log["end_s"][row] = end
+        self.log["alive"][row] = float(self.alive[j])
+        sent = route.sent if route is not None else self._last_sent
+        x, y = float(tasks.x_m[j]), float(tasks.y_m[j])  # type: ignore[union-attr]
+        pending = [(arrive_s, "team_arrived", sent, {"team": self.team_names[i], "task": j})]
+        if TASK_KINDS[int(tasks.kind[j])] == "rescue":  # type: ignore[union-attr]
+            pending.append(
+                (
+                    end,
+                    "people_rescued",
+                    int(self.origin[j]),
+                    {
+                        "team": self.team_names[i],
+                        "task": j,
+                        "people": float(tasks.people[j]),  # type: ignore[union-attr]
+                        "expected_alive": float(self.alive[j]),
+                        "x_m": x,
+                        "y_m": y,
+                    },
+                )
+            )
+        self._pending[row] = pending
+        if route is not None:
+            route.work_s = work
+
+    def _flush(self, t_s: float) -> None:
+        """Schedule the arrivals and rescues due before the next epoch (later ones may still move)."""
+        horizon = t_s + (self.dt_s or self.default_dt_s)
+        end_s = self.scheduler.end_s
+        for row in list(self._pending):
+            keep = []
+            for at, kind, cause, data in self._pending[row]:
+                if at > end_s:
+                    continue
+                if at < horizon:
+                    d = dict(data)
+                    x, y = (d.pop("x_m"), d.pop("y_m")) if "x_m" in d else self._task_xy(int(d["task"]))
+                    self.scheduler.schedule_event(
+                        kind, at_s=at, source=self.name, cause_id=cause, x_m=x, y_m=y, data=d
+                    )
+                else:
+                    keep.append((at, kind, cause, data))
+            if keep:
+                self._pending[row] = keep
+            else:
+                del self._pending[row]
+
+    def _task_xy(self, j: int) -> tuple[float, float]:
+        return float(self.tasks.x_m[j]), float(self.tasks.y_m[j])  # type: ignore[union-attr]
+
     def _epoch(self, t_s: float) -> None:
         self._add_tasks()
         tasks = self.tasks
-        if tasks is None or not tasks.open.any():
+        if tasks is None:
             return
         cfg: RescueConfig = self.config  # type: ignore[assignment]
+        late = tasks.open & (tasks.deadline_s <= t_s)  # type: ignore[operator]
+        tasks.open[late] = False
+        self.burnt_out[late] = True
         if self.travel is not None:
             tasks = tasks.snap(self.travel)  # the current network's connected nodes
             self.tasks = tasks
+            self._reroute(t_s)
             self._resnap_teams()
+        if tasks.open.any():
+            self._dispatch(t_s, tasks, cfg)
+        self._flush(t_s)
+
+    def _dispatch(self, t_s: float, tasks: Tasks, cfg: RescueConfig) -> None:
         weather = Weather(cfg.weather.wind_m_s, cfg.weather.visibility_m)
-        arrival = arrival_matrix(self.teams, tasks, self.travel, t_s, weather=weather)
+        landing = self._landing(tasks)
+        arrival = arrival_matrix(self.teams, tasks, self.travel, t_s, weather=weather, landing=landing)
         pairs = self._policy().assign(arrival, self.teams, tasks, t_s)
         if pairs.n == 0:
             return
         kinds = self.teams.kind_names()
         teams = self.teams
+        spot = landing or Landing.on_the_spot(tasks)
+        wing = TEAM_KINDS.index("fixed_wing")
+        land: dict[int, tuple[float, float, float]] = {}
         for i, j in zip(pairs.team.tolist(), pairs.task.tolist(), strict=True):
-            if teams.is_air[i] and self.team_names[i] not in self.air_why:
+            if not teams.is_air[i]:
+                continue
+            if teams.kind[i] == wing:
+                land[i] = (float(spot.wing_x_m[j]), float(spot.wing_y_m[j]), float(spot.wing_ground_s[j]))
+            else:
+                land[i] = (float(spot.heli_x_m[j]), float(spot.heli_y_m[j]), float(spot.heli_ground_s[j]))
+            if self.team_names[i] not in self.air_why:
+                lx, ly, walk = land[i]
                 ready = teams.readiness_s[i] if teams.at_base[i] else 0.0
-                dist = float(np.hypot(tasks.x_m[j] - teams.x_m[i], tasks.y_m[j] - teams.y_m[i]))
+                dist = float(np.hypot(lx - teams.x_m[i], ly - teams.y_m[i]))
                 self.air_why[self.team_names[i]] = (
                     f"{kinds[i]} {self.team_names[i]}: readiness {ready / 3600:.2g} h"
                     f" + {dist / 1000:.0f} km at {teams.cruise_speed_m_s[i] * 3.6:.0f} km/h"
                     + (f" + approach {teams.approach_s[i] / 60:.0f} min" if teams.approach_s[i] > 0 else "")
+                    + (f" + {walk / 60:.0f} min on foot from the landing place" if walk > 0 else "")
                     + (
                         f", called {t_s - self.t_origin:.0f} s after the collapse"
                         if t_s > self.t_origin
                         else ""
                     )
                 )
-        work = np.empty(pairs.n)
-        for p, (i, j) in enumerate(zip(pairs.team.tolist(), pairs.task.tolist(), strict=True)):
-            k = kinds[i]
-            if tasks.kind[j] == 0 and k in RESCUE_S_PER_PERSON:  # "rescue"
-                per = RESCUE_S_PER_PERSON[k]
-                crews = self.teams.capacity[i]
-                work[p] = np.ceil(tasks.people[j] / max(crews, 1.0)) * per
-                self.alive[j] = float(
-                    expected_lives_saved(
-                        pairs.arrival_s[p],
-                        tasks.created_s[j],
-                        tasks.people[j],
-                        per_person_s=per,
-                        crews=crews,
-                        curve=self.curve,
-                    )
-                )
-            else:
-                work[p] = cfg.medevac_s
-        self.teams.commit(pairs, tasks, work)
+        # ground routes: one multi-source sweep with predecessors for the dispatched teams' nodes
+        routes: dict[int, _Route] = {}
+        ground = [
+            (i, j, a)
+            for i, j, a in zip(pairs.team, pairs.task, pairs.arrival_s, strict=True)
+            if not teams.is_air[i]
+        ]
+        if ground and self.travel is not None:
+            src = np.unique([int(teams.node[i]) for i, _, _ in ground])
+            dist, pred = dijkstra(self.travel.graph(), directed=True, indices=src, return_predecessors=True)
+            dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+            for i, j, _ in ground:
+                depart = max(t_s, teams.free_at_s[i]) + (teams.readiness_s[i] if teams.at_base[i] else 0.0)
+                depart += teams.leg_s[i]
+                k = int(np.searchsorted(src, teams.node[i]))
+                routes[int(i)] = self._route(int(i), int(j), float(depart), dist, pred, k)
+        self.teams.commit(pairs, tasks, 0.0)
         tasks.open[pairs.task] = False
-        task_kind = ("rescue", "medical", "engineering", "airlift", "supply")
-        for p, (i, j) in enumerate(zip(pairs.team.tolist(), pairs.task.tolist(), strict=True)):
-            arrive = float(pairs.arrival_s[p])
-            end = arrive + float(work[p])
-            self.arrive[j] = arrive
-            tk = task_kind[int(tasks.kind[j])]
+        for i, (lx, ly, _) in land.items():
+            teams.x_m[i], teams.y_m[i] = lx, ly
+        for i, j, a in zip(pairs.team.tolist(), pairs.task.tolist(), pairs.arrival_s.tolist(), strict=True):
+            tk = TASK_KINDS[int(tasks.kind[j])]
             x, y = float(tasks.x_m[j]), float(tasks.y_m[j])
             data = {
                 "team": self.team_names[i],
@@ -407,50 +885,26 @@ class RescueProcess(Process):
                 "task": j,
                 "task_kind": tk,
                 "people": float(tasks.people[j]),
-                "arrive_s": arrive,
+                "arrive_s": a,
             }
-            sent = self.emit("team_dispatched", cause_id=int(self.origin[j]), x_m=x, y_m=y, data=data)
-            if arrive <= self.scheduler.end_s:
-                self.scheduler.schedule_event(
-                    "team_arrived",
-                    at_s=arrive,
-                    source=self.name,
-                    cause_id=sent,
-                    x_m=x,
-                    y_m=y,
-                    data={"team": self.team_names[i], "task": j},
-                )
-            if tk == "rescue" and end <= self.scheduler.end_s:
-                self.scheduler.schedule_event(
-                    "people_rescued",
-                    at_s=end,
-                    source=self.name,
-                    cause_id=int(self.origin[j]),
-                    x_m=x,
-                    y_m=y,
-                    data={
-                        "team": self.team_names[i],
-                        "task": j,
-                        "people": float(tasks.people[j]),
-                        "expected_alive": float(self.alive[j]),
-                    },
-                )
+            self._last_sent = self.emit(
+                "team_dispatched", cause_id=int(self.origin[j]), x_m=x, y_m=y, data=data
+            )
+            lx, ly, _ = land.get(i, (np.nan, np.nan, 0.0))
             for col, v in zip(
                 self.log,
-                (
-                    self.team_names[i],
-                    kinds[i],
-                    j,
-                    tk,
-                    float(tasks.people[j]),
-                    t_s,
-                    arrive,
-                    end,
-                    float(self.alive[j]),
-                ),
+                (self.team_names[i], kinds[i], j, tk, float(tasks.people[j]), t_s, a, a, 0.0, lx, ly, 1.0),
                 strict=True,
             ):
                 self.log[col].append(v)
+            route = routes.get(i)
+            if route is not None:
+                route.row = len(self.log["team"]) - 1
+                route.sent = self._last_sent
+                self._routes[i] = route
+            else:
+                self._routes.pop(i, None)
+            self._settle(i, j, a, route)
 
     def _no_aviation_reason(self) -> str:
         cfg: RescueConfig = self.config  # type: ignore[assignment]
@@ -467,6 +921,8 @@ class RescueProcess(Process):
             )
         if self.tasks is None or not np.any(self.tasks.kind == 1):
             return "none: no task for aircraft (no medical evacuation sites)"
+        if self._no_landing:
+            return "none: no usable helipad or open ground to land near the tasks"
         return "none: no aircraft was dispatched"
 
     # -- results -------------------------------------------------------------------------------
@@ -477,7 +933,9 @@ class RescueProcess(Process):
         log = self.log
         kinds = np.asarray(log["kind"], dtype=str)
         arrive = np.asarray(log["arrive_s"], dtype=float)
-        air = np.isin(kinds, ["helicopter", "fixed_wing"])
+        task_kind = np.asarray(log["task_kind"], dtype=str)
+        reached = np.asarray(log["reached"], dtype=float) > 0
+        air = np.isin(kinds, ["helicopter", "fixed_wing"]) & reached
         t_origin = getattr(self, "t_origin", self.t0_s)
         first_air = float(arrive[air].min() - t_origin) if air.any() else np.inf
         if air.any():
@@ -490,18 +948,21 @@ class RescueProcess(Process):
             "s",
             f"first aviation team on scene after the collapse ({why})",
         )
+        not_fire = (task_kind != "fire") & reached
         w.report_kpi(
             "rescue_first_arrival_s",
-            float(arrive.min() - t_origin) if arrive.size else np.inf,
+            float(arrive[not_fire].min() - t_origin) if not_fire.any() else np.inf,
             "s",
-            "first team of any kind on scene after the collapse",
+            "first team of any kind on scene after the collapse (fires apart)",
         )
         tasks = self.tasks
         if tasks is None:
             rescue = np.zeros(0, dtype=bool)
+            fire = np.zeros(0, dtype=bool)
             people = np.zeros(0)
         else:
-            rescue = tasks.kind == 0
+            rescue = tasks.kind == TASK_KINDS.index("rescue")
+            fire = tasks.kind == TASK_KINDS.index("fire")
             people = tasks.people
         base_alive = people * self.curve(cfg.baseline_extrication_s)
         served = np.isfinite(self.arrive) if tasks is not None else np.zeros(0, bool)
@@ -527,6 +988,7 @@ class RescueProcess(Process):
             "1",
             "rescue sites no team reached by the end of the run",
         )
+        self._fire_kpis(fire, served)
         layer = w.grid.layers["rescued_alive"]
         if tasks is not None and served.any():
             m = rescue & served
@@ -539,16 +1001,90 @@ class RescueProcess(Process):
                 "team": np.asarray(log["team"], dtype=str),
                 "kind": kinds,
                 "task": np.asarray(log["task"], dtype=np.int64),
-                "task_kind": np.asarray(log["task_kind"], dtype=str),
+                "task_kind": task_kind,
                 "people": np.asarray(log["people"], dtype=float),
                 "start_s": np.asarray(log["start_s"], dtype=float),
                 "arrive_s": arrive,
                 "end_s": np.asarray(log["end_s"], dtype=float),
                 "alive": np.asarray(log["alive"], dtype=float),
+                "land_x_m": np.asarray(log["land_x_m"], dtype=float),
+                "land_y_m": np.asarray(log["land_y_m"], dtype=float),
+                "reached": np.asarray(log["reached"], dtype=float),
             },
-            {"start_s": "s", "arrive_s": "s", "end_s": "s", "people": "1", "alive": "1"},
-            "each team's tasks: dispatch, arrival on scene and end of work (the Gantt chart)",
+            {
+                "start_s": "s",
+                "arrive_s": "s",
+                "end_s": "s",
+                "people": "1",
+                "alive": "1",
+                "land_x_m": "m",
+                "land_y_m": "m",
+                "reached": "1",
+            },
+            "each team's tasks: dispatch, arrival on scene and end of work (the Gantt chart); aircraft's"
+            " landing place (NaN for ground teams); reached 0: the team gave up on the way (at end_s)",
         )
+
+    def _fire_kpis(self, fire: np.ndarray, served: np.ndarray) -> None:
+        """Fires, fires reached before they burnt out, first arrival after ignition, lives."""
+        w = self.world
+        tasks = self.tasks
+        if tasks is None or not fire.any():
+            reached = np.zeros(0, dtype=bool)
+            delay = np.zeros(0)
+            lives = 0.0
+        else:
+            reached = fire & served & (self.arrive <= tasks.deadline_s)  # type: ignore[operator]
+            delay = (self.arrive - tasks.created_s)[reached]
+            lives = float(tasks.lives_at_risk[reached].sum())  # type: ignore[index]
+        w.report_kpi("rescue_fires", float(fire.sum()), "1", "fires that became tasks for fire teams")
+        w.report_kpi(
+            "rescue_fires_reached",
+            float(reached.sum()),
+            "1",
+            "fires a fire team reached before they burnt out",
+        )
+        w.report_kpi(
+            "rescue_fires_burnt_out",
+            float(self.burnt_out[fire].sum()) if fire.size else 0.0,
+            "1",
+            "fires that burnt out before any team arrived",
+        )
+        w.report_kpi(
+            "rescue_fire_first_arrival_s",
+            float(delay.min()) if delay.size else np.inf,
+            "s",
+            "shortest time from a fire's ignition to the first fire team there",
+        )
+        w.report_kpi(
+            "rescue_fire_lives_saved",
+            lives,
+            "people",
+            "people at risk × the probability of dying unattended, summed over the fires reached in time",
+        )
+
+
+def _number(data: dict, key: str, default: float) -> float:
+    """``data[key]`` as a float, or ``default`` when it is missing or null."""
+    v = data.get(key)
+    return default if v is None else float(v)
+
+
+def _has_edge(graph, a: int, b: int) -> bool:
+    """Whether the open-edge CSR graph has an edge ``a -> b``."""
+    lo, hi = graph.indptr[a], graph.indptr[a + 1]
+    return bool(np.any(graph.indices[lo:hi] == b))
+
+
+def _cumulative_s(graph, nodes: np.ndarray) -> np.ndarray:
+    """Cumulative time at each node of a path over the open-edge graph (``0`` at the first)."""
+    out = np.zeros(nodes.size)
+    for m in range(nodes.size - 1):
+        a, b = int(nodes[m]), int(nodes[m + 1])
+        lo, hi = graph.indptr[a], graph.indptr[a + 1]
+        k = lo + int(np.flatnonzero(graph.indices[lo:hi] == b)[0])
+        out[m + 1] = out[m] + float(graph.data[k])
+    return out
 
 
 _ = TEAM_KINDS  # the kinds a TeamConfig accepts are these
@@ -573,3 +1109,41 @@ def points_to_cells(grid, x_m, y_m, values) -> np.ndarray:
     )
     np.add.at(out, (row, col), np.asarray(values, float))
     return out
+
+
+def open_ground_mask(grid, rule: OpenGroundConfig, max_water_depth_m: float = 0.05) -> np.ndarray:
+    """Cells where a helicopter may land off a pad, ``(ny, nx)`` booleans.
+
+    The rule (an assumption, stated): a cell is open ground when its ``slope_deg`` is below
+    ``max_slope_deg`` (taken as flat without a slope field), its ``water_depth_m`` is at most
+    ``max_water_depth_m``, it holds no landslide debris (``landslide_debris_m`` > 0), no collapsed
+    buildings (``building_collapse_fraction`` > 0) and fewer than ``max_people_per_cell`` people
+    (a populated cell is built up), and every cell whose centre lies within ``min_clear_m`` of its
+    centre passes too (a morphological erosion with a disc; cells beyond the grid's edge count
+    as not clear). Fields that are absent do not restrict.
+
+    Examples
+    --------
+    >>> from engine.grid import Grid
+    >>> grid = Grid(0.0, 0.0, 10.0, 3, 1)
+    >>> _ = grid.add_layer("slope_deg", "degree", data=np.array([[2.0, 5.0, 20.0]]))
+    >>> open_ground_mask(grid, OpenGroundConfig(min_clear_m=0.0)).tolist()
+    [[True, True, False]]
+    """
+    layers = grid.layers
+    ok = np.ones(grid.shape, dtype=bool)
+    if "slope_deg" in layers:
+        ok &= layers["slope_deg"].data < rule.max_slope_deg
+    if "water_depth_m" in layers:
+        ok &= layers["water_depth_m"].data <= max_water_depth_m
+    for name in ("landslide_debris_m", "building_collapse_fraction"):
+        if name in layers:
+            ok &= layers[name].data <= 0.0
+    if "population" in layers:
+        ok &= layers["population"].data < rule.max_people_per_cell
+    r = int(rule.min_clear_m // grid.cell_size_m)
+    if r >= 1 and ok.any():
+        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+        disc = (xx * xx + yy * yy) * grid.cell_size_m**2 <= rule.min_clear_m**2
+        ok = ndimage.binary_erosion(ok, structure=disc, border_value=0)
+    return ok
