@@ -40,7 +40,11 @@ No fire spread is modelled: each ignition is one fire in one building of ``build
 nobody suppresses it. The people at risk of a fire are those the burning floor area holds at the
 cell's density, ``min(population, round(building_floor_area_m2 / floor_area_per_person_m2))``; when
 ``building_collapse_fraction`` is known, ``people_trapped = round(people_at_risk × collapse
-fraction)`` of them are taken to be trapped in the burning building.
+fraction)`` of them are taken to be trapped in the burning building. It is known when the scenario
+gives it as a layer or a damage model has written it when this process starts: chain rules on the
+same event start their processes in the order the scenario lists them, so list the
+``building_damage`` rule before this one (otherwise ``collapse_fraction`` is ``None`` and nobody is
+counted trapped).
 
 **Event contract** (agreed with the rescue model, :mod:`models.response.rescue`): fire tasks come
 from events of kinds ``"building_fire"``, ``"pool_fire"``, ``"jet_fire"``, ``"fireball"`` and
@@ -220,6 +224,11 @@ class FireFollowingEarthquake(Process):
         ev = self.trigger_event()
         return self.cause_id if ev is None else ev.id
 
+    def _collapse_known(self) -> bool:
+        """Whether ``building_collapse_fraction`` holds a collapse now (given, or written already)."""
+        layer = self.world.grid.layers.get("building_collapse_fraction")
+        return layer is not None and (layer.writer == "scenario" or layer.cause_event_id >= 0)
+
     def start(self, t_s: float) -> None:
         """Sample the fires, write ``fire_ignitions`` and schedule one ``"building_fire"`` per fire."""
         cfg: FireFollowingEarthquakeConfig = self.config  # type: ignore[assignment]
@@ -227,7 +236,7 @@ class FireFollowingEarthquake(Process):
         layers = grid.layers
         pga = np.maximum(layers["pga_g"].data.ravel(), 0.0)
         pop = np.maximum(layers["population"].data.ravel(), 0.0)
-        if "building_collapse_fraction" in layers:
+        if self._collapse_known():
             collapse = np.clip(layers["building_collapse_fraction"].data.ravel(), 0.0, 1.0)
         else:
             collapse = np.full(pop.shape, np.nan)  # unknown: no damage model ran

@@ -5,27 +5,57 @@ alive when extricated at time ``t``. It is a table of points joined log-linearly
 decay between points, continued past the last point at the last segment's rate), so ``S`` is
 positive, non-increasing and exact at its points.
 
-Two curves are provided, both from numbers checked here against the sources quoted:
+Two curves are provided. Neither rests on a primary survival-versus-time data set (see below);
+both reproduce the figures of the sources quoted (Noji's text was re-read for this revision; the
+golden-72-hours press quote was not):
 
 * :data:`GOLDEN_72_HOURS` (default): the survival rate of people rescued on each of the first
   days after an earthquake, as stated by the "golden 72 hours" rule used in Chinese rescue
   practice: **90 %** on day 1, **50–60 %** on day 2, **20–30 %** on day 3 (Xu Qiang, State Key
-  Laboratory of Geohazard Prevention, Chengdu University of Technology, quoted after the 2014
-  Ludian earthquake; the same figures, with "under 10 %" after 72 h, are repeated in USAR
-  training material). A day's rate is placed at the day's middle: S(12 h) = 0.90,
-  S(36 h) = 0.55, S(60 h) = 0.25 (mid-ranges) and S(84 h) = 0.05 (half of "under 10 %").
+  Laboratory of Geohazard Prevention, Chengdu University of Technology, quoted in the press after
+  the 2014 Ludian earthquake; the same figures, with "under 10 %" after 72 h, are repeated in USAR
+  training material). A secondary source: a rule of practice, not a published data set. A day's
+  rate is placed at the day's middle: S(12 h) = 0.90, S(36 h) = 0.55, S(60 h) = 0.25
+  (mid-ranges) and S(84 h) = 0.05 (half of "under 10 %").
   ``tests/models/response/test_survival.py`` checks that the curve's mean over each day lies in
-  the published range.
+  the quoted range.
 * :func:`earthen_buildings_curve`: an exponential decay for people buried under collapsed
   earthen (adobe, rubble-stone) houses, after Noji (1997, *The Public Health Consequences of
-  Disasters*, ch. 8), citing Coburn et al.: "within 2 to 6 hours less than 50 % of those buried
-  are still alive". The default half-life is 4 h, the middle of that window.
+  Disasters*, ch. 8, as reproduced in his Supercourse lecture on earthquakes, slide 20), citing
+  Coburn et al.: "within 2 to 6 hours less than 50 % of those buried are still alive". The
+  default half-life is 4 h, the middle of that window.
 
 The same source (Noji 1997, after de Bruycker et al. 1983 on the 1980 Campania–Irpinia
-earthquake) reports that 93 % of the trapped who survived were extricated within 24 h and that
-95 % of the deaths occurred while victims were still trapped: the basis for weighting early
-arrival heavily. The Coburn, Spence & Pomonis (1992) survival curves by building type could not
-be checked here and are not used.
+earthquake, a survey of 3 619 survivors) reports that 93 % of the trapped who survived were
+extricated within 24 h and that 95 % of the deaths occurred while victims were still trapped: the
+basis for weighting early arrival heavily. Those two shares describe *when survivors came out*, not
+``S(t)``: turning them into a curve would need the extrication times of the dead as well, which the
+quoted text does not give, so they are not made into a curve here.
+
+**What a primary data set would change, and what could be read of one.** A survival curve from a
+primary survival-versus-extrication-time data set was searched for (stored public pages and
+documentation, November 2026) and none could be read:
+
+* Coburn, Spence & Pomonis (1992), "Factors determining human casualty levels in earthquakes:
+  mortality prediction in building collapse" (10th WCEE, Madrid) [title and venue recalled]:
+  survival curves by building type (the "M5" post-collapse mortality). Not found; only Noji's
+  one-line summary above (his ref. 82, earthen buildings) was read.
+* Macintyre, Barbera & Smith (2006), "Surviving collapsed structure entrapment after earthquakes: a
+  'time-to-rescue' analysis", *Prehospital Disaster Med.* 21(1): only the introduction of the
+  abstract was visible (the question of the *maximum* survival time); no percentages or hours.
+* Macintyre et al. (2011), "Survival interval in earthquake entrapments: research findings
+  reinforced during the 2010 Haiti earthquake response", *Disaster Med. Public Health Prep.* 5,
+  13–22: the abstract was read; it argues *against* any single time frame and gives no curve.
+* Fiedrich, Gehbauer & Rickers (2000), the survival functions of their SAR resource-allocation
+  model (*Safety Science* 35 [recalled]): not found.
+* de Bruycker et al. (1983): read only through Noji (1997), as above.
+
+A secondary figure set was seen and is *not* used: a Canadian news report (CBC, 2012) quoting the
+City of Toronto heavy USAR web site, "according to one source", that 81 % of those rescued on the
+first day survive, 34 % on the second and 7 % by the fifth day; its primary source is not named
+(often attributed to the 1976 Tangshan earthquake [recalled]). Its day-2 figure lies below the
+golden-72-hours range (50–60 %), which shows how far apart the quoted rules are: the curve is a
+scenario choice (``rescue`` key ``survival``), and lives-saved KPIs inherit its uncertainty.
 
 **Rescue durations** per trapped person by team type (:data:`RESCUE_S_PER_PERSON`) are
 assumptions, not published values: a heavy USAR team frees a person from a reinforced-concrete

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-import models.hazards.fire_following  # noqa: F401  (registers "fire_following_earthquake")
+import models.impact.building_damage  # noqa: F401  (registers "building_damage")
 from engine import Scenario, ScenarioError, Simulation
 from models.hazards.fire_following import (
     FIRE_EVENT_KINDS,
@@ -185,3 +185,35 @@ def test_bad_keys_name_the_key(tmp_path):
         run(tmp_path, fire="ignition_delay_mean_s = -1.0")
     with pytest.raises(ScenarioError, match="floor_area_per_person"):
         run(tmp_path, fire="floor_area_per_person = 40.0")
+
+
+DAMAGE = """
+[[chains]]
+when = "earthquake"
+start = "building_damage"
+
+[[impacts]]
+model = "building_damage"
+people_per_building = 3.0
+mix = [{ building_type = "URML", code_level = "pre", share = 1.0 }]
+"""
+
+
+@pytest.mark.parametrize("damage_first", [True, False])
+def test_collapse_written_by_building_damage_is_read_when_its_rule_comes_first(tmp_path, damage_first):
+    np.save(tmp_path / "pga.npy", np.full((NY, NX), 1.0))
+    np.save(tmp_path / "pop.npy", np.full((NY, NX), 10_000.0))
+    text = scenario_text()
+    text = text.replace("[[chains]]", DAMAGE + "\n[[chains]]", 1) if damage_first else text + DAMAGE
+    out = Simulation(Scenario.from_text(text, base_dir=tmp_path), seed=2).run()
+    frac = out.maps["building_collapse_fraction"].data
+    assert frac.max() > 0
+    fires = [e for e in out.events if e.kind == "building_fire"]
+    assert fires
+    for e in fires:
+        if damage_first:
+            f = frac[e.data["row"], e.data["col"]]
+            assert e.data["collapse_fraction"] == f
+            assert e.data["people_trapped"] == math.floor(13 * f + 0.5)
+        else:
+            assert e.data["collapse_fraction"] is None and e.data["people_trapped"] == 0
