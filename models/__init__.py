@@ -20,6 +20,7 @@ def register() -> None:
         shaking,
     )
     from models.impact import (  # noqa: F401
+        bridge_damage,
         building_damage,
         fire_blast,
         flood_people,

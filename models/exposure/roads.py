@@ -5,20 +5,26 @@ The process ``road_network`` puts a :class:`engine.network.Network` named ``"roa
 start on. Each physical road segment becomes two directed edges (one per direction) unless
 ``undirected = false``. Edge attributes, in CSR order: ``length_m`` (straight length between
 the end nodes), ``speed_m_s``, ``capacity_veh_h``, ``travel_time_s``, ``road_class`` (index into
-:data:`ROAD_CLASS_NAMES`), ``segment`` (the segment both directions share) and ``open`` (1; 0
-once a closure model closes it). It also writes the field ``road_mask`` (1 on cells a road
-crosses) and, at the end, the table ``roads`` (one row per segment, with its end points) from
-which the report draws the roads.
+:data:`ROAD_CLASS_NAMES`), ``segment`` (the segment both directions share), ``open`` (1; 0
+once a closure model closes it) and the bridge attributes ``bridge_class`` (index into
+:data:`BRIDGE_CLASS_NAMES`: 0 no bridge, ``k`` the HAZUS class HWB<k>), ``bridge_spans``
+and ``bridge_skew_deg`` (read by :mod:`models.impact.bridge_damage`). It also writes the field
+``road_mask`` (1 on cells a road crosses) and, at the end, the table ``roads`` (one row per
+segment, with its end points and its ``bridge`` class, ``""`` for none) from which the report
+draws the roads.
 
 **From files**::
 
     [[exposure]]
     model = "road_network"
     nodes = "nodes.csv"   # id,x_m,y_m
-    edges = "edges.csv"   # src,dst,road_class[,speed_m_s,capacity_veh_h]
+    edges = "edges.csv"   # src,dst,road_class[,speed_m_s,capacity_veh_h,bridge_class,...]
 
-A blank speed or capacity takes the road class's value from :data:`ROAD_CLASSES`; a mistake is
-reported with the file, the line and the column.
+A blank speed or capacity takes the road class's value from :data:`ROAD_CLASSES`. A segment with a
+``bridge_class`` (``HWB1`` … ``HWB28``, the HAZUS highway-bridge classes) is a bridge; its number
+of spans defaults to one span per ``DEFAULT_BRIDGE_SPAN_M`` (30 m, an assumption) of its length
+(always 1 for the single-span classes HWB3 and HWB4) and its skew to 0°. A mistake is reported
+with the file, the line and the column.
 
 **Generated**: ``generate = {}`` (with a ``terrain`` process or a ``terrain_m`` layer, and a
 ``town_site`` facility, which a generated valley adds) builds
@@ -33,7 +39,16 @@ reported with the file, the line and the column.
   every ``node_spacing_m`` along its length (class ``road_class``, default ``"primary"``);
 * town streets: a square lattice of ``street_spacing_m`` through the town centre, clipped to the
   town site's outline (or a square of ``town_size_m``), off river cells, and connected to the
-  valley road's end (class ``"street"``).
+  valley road's end (class ``"street"``);
+* bridges: every segment whose cells (sampled as :func:`segment_cells` samples them, as the road
+  mask and the closure models do) include a river cell is a bridge of class ``bridge_class``
+  (default ``"HWB28"``, HAZUS's class for bridges not otherwise classified), with one span per
+  ``bridge_span_m`` and no skew (square crossings: an assumption); with ``bridge_area_m2`` the
+  side streams draining at least that area (``flow_accumulation_m2``) count as river cells for
+  bridges (not for the path cost or the streets; where the path runs along a stream bed, the
+  bridge runs from bank to bank of that stretch). So that a bridge is only as long as its
+  crossing, the valley road gets a node on every dry cell of its path next to a river cell (the
+  last before and the first after each crossing among them) and none on a river cell.
 
 The speeds and capacities of :data:`ROAD_CLASSES` are typical free-flow speeds and per-direction
 capacities (one lane each way, two on a motorway), stated here as assumptions, not taken from a
@@ -51,7 +66,8 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from matplotlib.path import Path as Polygon
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from scipy.ndimage import binary_dilation
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from engine.errors import ScenarioError, did_you_mean
@@ -63,16 +79,21 @@ from engine.scenario import DataFile
 from models.terrain.analysis import slope_m_per_m
 
 __all__ = [
+    "BRIDGE_CLASS_NAMES",
+    "DEFAULT_BRIDGE_SPAN_M",
     "ROAD_CLASSES",
     "ROAD_CLASS_NAMES",
     "RoadClass",
     "RoadNetwork",
     "RoadNetworkConfig",
     "Roads",
+    "bridge_span_count",
     "generate_valley_roads",
     "least_cost_path",
     "read_road_csv",
+    "river_crossings",
     "segment_cells",
+    "segment_edges",
 ]
 
 
@@ -96,6 +117,33 @@ ROAD_CLASSES: dict[str, RoadClass] = {
 #: Names in the order of the ``road_class`` edge attribute's codes.
 ROAD_CLASS_NAMES: tuple[str, ...] = tuple(ROAD_CLASSES)
 
+#: HAZUS highway-bridge classes in the order of the ``bridge_class`` edge attribute's codes
+#: (code 0, ``""``, is no bridge); their fragility curves are in :mod:`models.impact.bridge_damage`.
+BRIDGE_CLASS_NAMES: tuple[str, ...] = ("", *(f"HWB{k}" for k in range(1, 29)))
+#: Span length used to count a bridge's spans when none is given [assumed: a typical short
+#: highway-bridge span, not taken from a source].
+DEFAULT_BRIDGE_SPAN_M = 30.0
+_SINGLE_SPAN = frozenset({"HWB3", "HWB4"})  # HAZUS's single-span classes
+
+
+def bridge_span_count(
+    length_m: np.ndarray, bridge_class: list[str], span_m: float = DEFAULT_BRIDGE_SPAN_M
+) -> np.ndarray:
+    """Number of spans of bridges whose spans are not given: ``ceil(length / span_m)``, at least 1.
+
+    The single-span classes HWB3 and HWB4 always get 1; segments that are no bridge (``""``) 0.
+
+    Examples
+    --------
+    >>> bridge_span_count(np.array([75.0, 75.0, 10.0, 75.0]), ["HWB5", "HWB3", "HWB5", ""]).tolist()
+    [3.0, 1.0, 1.0, 0.0]
+    """
+    length = np.asarray(length_m, dtype=np.float64)
+    n = np.maximum(np.ceil(length / span_m), 1.0)
+    n[[c in _SINGLE_SPAN for c in bridge_class]] = 1.0
+    n[[c == "" for c in bridge_class]] = 0.0
+    return n
+
 
 @dataclass
 class Roads:
@@ -113,6 +161,13 @@ class Roads:
         Class name of each segment (a key of :data:`ROAD_CLASSES`).
     speed_m_s, capacity_veh_h
         Per segment.
+    bridge_class
+        HAZUS bridge class of each segment (:data:`BRIDGE_CLASS_NAMES`), ``""`` where it is no
+        bridge; default none.
+    bridge_spans
+        Number of spans per segment (0 where no bridge); default :func:`bridge_span_count`.
+    bridge_skew_deg
+        Skew angle per segment (0 for a square crossing); default 0.
     """
 
     node_id: list[str]
@@ -123,6 +178,20 @@ class Roads:
     road_class: list[str]
     speed_m_s: np.ndarray
     capacity_veh_h: np.ndarray
+    bridge_class: list[str] | None = None
+    bridge_spans: np.ndarray | None = None
+    bridge_skew_deg: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = int(np.asarray(self.src).size)
+        if self.bridge_class is None:
+            self.bridge_class = [""] * n
+        if self.bridge_spans is None:
+            self.bridge_spans = bridge_span_count(self.length_m, self.bridge_class)
+        if self.bridge_skew_deg is None:
+            self.bridge_skew_deg = np.zeros(n)
+        self.bridge_spans = np.asarray(self.bridge_spans, dtype=np.float64)
+        self.bridge_skew_deg = np.asarray(self.bridge_skew_deg, dtype=np.float64)
 
     @property
     def length_m(self) -> np.ndarray:
@@ -149,6 +218,11 @@ class Roads:
             "road_class": np.array([ROAD_CLASS_NAMES.index(c) for c in self.road_class], dtype=np.float64),
             "segment": np.arange(self.src.size, dtype=np.float64),
             "open": np.ones(self.src.size),
+            "bridge_class": np.array(
+                [BRIDGE_CLASS_NAMES.index(c) for c in self.bridge_class or ()], dtype=np.float64
+            ),
+            "bridge_spans": self.bridge_spans,
+            "bridge_skew_deg": self.bridge_skew_deg,
         }
         return Network.from_edges(
             name, self.x_m, self.y_m, src=self.src, dst=self.dst, attrs=attrs, undirected=undirected
@@ -204,15 +278,53 @@ def _number(path: Path, line: int, column: str, text: str, *, positive: bool = F
     return value
 
 
+def _bridge(path: Path, line: int, row: dict[str, str]) -> tuple[str, float, float]:
+    """The optional bridge columns of one edge row: ``(class, spans or 0 for the default, skew)``."""
+    cls = row.get("bridge_class", "").upper()
+    spans, skew = row.get("bridge_spans", ""), row.get("bridge_skew_deg", "")
+    if not cls:
+        for col, text in (("bridge_spans", spans), ("bridge_skew_deg", skew)):
+            if text:
+                raise ValueError(
+                    f"{path.name}, line {line}, column {col!r}: given for a segment without a "
+                    "bridge_class; give the class (HWB1 ... HWB28) or leave it blank"
+                )
+        return "", 0.0, 0.0
+    if cls not in BRIDGE_CLASS_NAMES:
+        raise ValueError(
+            f"{path.name}, line {line}, column 'bridge_class': unknown class {row['bridge_class']!r}"
+            f"{did_you_mean(cls, BRIDGE_CLASS_NAMES[1:])}; classes are HWB1 ... HWB28 (HAZUS)"
+        )
+    n = _number(path, line, "bridge_spans", spans, positive=True) if spans else 0.0
+    if n != round(n):
+        raise ValueError(
+            f"{path.name}, line {line}, column 'bridge_spans': expected a whole number, got {spans!r}"
+        )
+    if n > 1 and cls in _SINGLE_SPAN:
+        raise ValueError(
+            f"{path.name}, line {line}, column 'bridge_spans': {cls} is a single-span class, got {spans!r}"
+        )
+    angle = _number(path, line, "bridge_skew_deg", skew) if skew else 0.0
+    if not 0.0 <= angle < 90.0:
+        raise ValueError(
+            f"{path.name}, line {line}, column 'bridge_skew_deg': expected an angle in [0, 90), got {skew!r}"
+        )
+    return cls, n, angle
+
+
 def read_road_csv(nodes_path: str | Path, edges_path: str | Path) -> Roads:
-    """Read road nodes (``id,x_m,y_m``) and segments (``src,dst,road_class[,speed_m_s,capacity_veh_h]``).
+    """Read road nodes (``id,x_m,y_m``) and segments (``src,dst,road_class[,...]``).
+
+    Optional edge columns: ``speed_m_s``, ``capacity_veh_h`` (blank: the road class's value),
+    ``bridge_class`` (``HWB1`` ... ``HWB28``; blank: no bridge), ``bridge_spans`` (blank: one per
+    :data:`DEFAULT_BRIDGE_SPAN_M` of length) and ``bridge_skew_deg`` (blank: 0).
 
     Raises
     ------
     ValueError
         Naming the file, the line and the column of the first mistake (an unknown column, a value
         that is not a number, a duplicate node id, an edge to an unknown node, an unknown road
-        class, a loop or a zero-length segment).
+        or bridge class, a loop or a zero-length segment).
     """
     nodes_path, edges_path = Path(nodes_path), Path(edges_path)
     ids: dict[str, int] = {}
@@ -227,8 +339,9 @@ def read_road_csv(nodes_path: str | Path, edges_path: str | Path) -> Roads:
         ys.append(_number(nodes_path, line, "y_m", row["y_m"]))
     if not ids:
         raise ValueError(f"{nodes_path.name}: no nodes after the header")
-    src, dst, classes, speeds, caps = [], [], [], [], []
-    for line, row in _rows(edges_path, ("src", "dst", "road_class"), ("speed_m_s", "capacity_veh_h")):
+    src, dst, classes, speeds, caps, bridges = [], [], [], [], [], []
+    optional = ("speed_m_s", "capacity_veh_h", "bridge_class", "bridge_spans", "bridge_skew_deg")
+    for line, row in _rows(edges_path, ("src", "dst", "road_class"), optional):
         ends = []
         for col in ("src", "dst"):
             if row[col] not in ids:
@@ -252,6 +365,7 @@ def read_road_csv(nodes_path: str | Path, edges_path: str | Path) -> Roads:
                 f"{did_you_mean(cls, ROAD_CLASSES)}; classes are {', '.join(ROAD_CLASSES)}"
             )
         speed, cap = row.get("speed_m_s", ""), row.get("capacity_veh_h", "")
+        bridges.append(_bridge(edges_path, line, row))
         src.append(ends[0])
         dst.append(ends[1])
         classes.append(cls)
@@ -267,7 +381,7 @@ def read_road_csv(nodes_path: str | Path, edges_path: str | Path) -> Roads:
         )
     if not src:
         raise ValueError(f"{edges_path.name}: no edges after the header")
-    return Roads(
+    roads = Roads(
         list(ids),
         np.array(xs),
         np.array(ys),
@@ -276,7 +390,12 @@ def read_road_csv(nodes_path: str | Path, edges_path: str | Path) -> Roads:
         classes,
         np.array(speeds),
         np.array(caps),
+        bridge_class=[b[0] for b in bridges],
+        bridge_skew_deg=np.array([b[2] for b in bridges]),
     )
+    given = np.array([b[1] for b in bridges])
+    roads.bridge_spans = np.where(given > 0, given, roads.bridge_spans)  # type: ignore[arg-type]
+    return roads
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +435,46 @@ def segment_cells(
     inside = (col >= 0) & (col < grid.nx) & (row >= 0) & (row < grid.ny)
     ptr = np.concatenate([[0], np.cumsum(np.bincount(seg[inside], minlength=x0.size))])
     return ptr, (row * grid.nx + col)[inside], px[inside], py[inside]
+
+
+def segment_edges(network: Network) -> tuple[np.ndarray, np.ndarray]:
+    """Segment of every directed edge and the first edge (CSR order) of every segment.
+
+    Edges without a ``segment`` attribute are each their own segment.
+
+    Examples
+    --------
+    >>> r = Roads(["a", "b", "c"], np.array([0.0, 1.0, 2.0]), np.zeros(3), np.array([0, 1]),
+    ...           np.array([1, 2]), ["street"] * 2, np.ones(2), np.ones(2))
+    >>> seg, first = segment_edges(r.to_network())
+    >>> seg.tolist(), first.tolist()
+    ([0, 0, 1, 1], [0, 2])
+    """
+    n = network.n_edges
+    attrs = network.edge_attrs
+    seg = attrs["segment"].astype(np.int64) if "segment" in attrs else np.arange(n)
+    first = np.full(int(seg.max()) + 1 if n else 0, -1, dtype=np.int64)
+    first[seg[::-1]] = np.arange(n)[::-1]
+    return seg, first
+
+
+def river_crossings(roads: Roads, grid: Grid, river_mask: np.ndarray) -> np.ndarray:
+    """Whether each segment crosses a river cell, its cells sampled as :func:`segment_cells` does.
+
+    Examples
+    --------
+    >>> g = Grid(0.0, 0.0, 10.0, nx=5, ny=2)
+    >>> river = np.zeros((2, 5)); river[:, 2] = 1.0  # a river down the middle column
+    >>> r = Roads(["a", "b", "c"], np.array([5.0, 45.0, 45.0]), np.array([5.0, 5.0, 15.0]),
+    ...           np.array([0, 1]), np.array([1, 2]), ["street"] * 2, np.ones(2), np.ones(2))
+    >>> river_crossings(r, g, river).tolist()
+    [True, False]
+    """
+    s, d = roads.src, roads.dst
+    ptr, cells, _, _ = segment_cells(roads.x_m[s], roads.y_m[s], roads.x_m[d], roads.y_m[d], grid)
+    wet = (np.asarray(river_mask) > 0).ravel()[cells]
+    hits = np.bincount(np.repeat(np.arange(s.size), np.diff(ptr)), weights=wet, minlength=s.size)
+    return hits > 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,6 +607,10 @@ def generate_valley_roads(
     river_penalty: float = 20.0,
     road_class: str = "primary",
     street_class: str = "street",
+    bridge_class: str = "HWB28",
+    bridge_span_m: float = DEFAULT_BRIDGE_SPAN_M,
+    flow_accumulation_m2: np.ndarray | None = None,
+    bridge_area_m2: float | None = None,
 ) -> Roads:
     """A valley road from the ``entry`` side to the town along low, gentle ground, and town streets.
 
@@ -475,6 +638,15 @@ def generate_valley_roads(
         Cost factor of a step touching a river cell.
     road_class, street_class : str
         Classes of the valley road and the streets (keys of :data:`ROAD_CLASSES`).
+    bridge_class : str
+        HAZUS class (:data:`BRIDGE_CLASS_NAMES`) of the bridges where a segment crosses the river.
+    bridge_span_m : float
+        Span length that sets a bridge's number of spans (:func:`bridge_span_count`).
+    flow_accumulation_m2 : numpy.ndarray, optional
+        ``(ny, nx)`` upstream area of every cell (for ``bridge_area_m2``).
+    bridge_area_m2 : float, optional
+        Cells draining at least this area are watercourses too (side streams): a road crossing
+        one is a bridge. Default: only river cells are.
 
     Returns
     -------
@@ -483,6 +655,11 @@ def generate_valley_roads(
     """
     z = np.asarray(terrain_m, dtype=np.float64)
     river = np.zeros(z.shape, dtype=bool) if river_mask is None else np.asarray(river_mask) > 0
+    water = river.copy()
+    if bridge_area_m2 is not None:
+        if flow_accumulation_m2 is None:
+            raise ValueError("bridge_area_m2 needs the flow_accumulation_m2 field")
+        water |= np.asarray(flow_accumulation_m2) >= bridge_area_m2
     grade = slope_m_per_m(z, grid.cell_size_m)
     cost = (1.0 + (grade / reference_grade) ** 2) * np.where(river, river_penalty, 1.0)
     row, col = grid.index_of(*town_xy_m)
@@ -492,6 +669,14 @@ def generate_valley_roads(
     along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(px), np.diff(py)))])
     marks = np.floor(along / node_spacing_m)
     keep = np.unique(np.concatenate([[0], np.flatnonzero(np.diff(marks) > 0) + 1, [path.size - 1]]))
+    wet = water.ravel()[path]
+    if wet.any():
+        # A node on every dry path cell next to water (the banks of each crossing among them), none
+        # on water: a crossing is one segment from bank to bank, and the segments beside it are
+        # single steps that do not cut across the water.
+        near = binary_dilation(water, structure=np.ones((3, 3), dtype=bool)).ravel()[path]
+        keep = np.union1d(keep, np.flatnonzero(near & ~wet))
+        keep = keep[~wet[keep] | (keep == 0) | (keep == path.size - 1)]
     rx, ry = px[keep], py[keep]
     n_road = rx.size
     if town_outline_xy_m is None:
@@ -507,7 +692,7 @@ def generate_valley_roads(
     src = np.concatenate([np.arange(n_road - 1), lattice_to_all[s_src]])
     dst = np.concatenate([np.arange(1, n_road), lattice_to_all[s_dst]])
     classes = [road_class] * (n_road - 1) + [street_class] * s_src.size
-    return Roads(
+    roads = Roads(
         [str(i) for i in range(x.size)],
         x,
         y,
@@ -517,6 +702,10 @@ def generate_valley_roads(
         np.array([ROAD_CLASSES[c].speed_m_s for c in classes]),
         np.array([ROAD_CLASSES[c].capacity_veh_h for c in classes]),
     )
+    if water.any():
+        roads.bridge_class = [bridge_class if c else "" for c in river_crossings(roads, grid, water)]
+        roads.bridge_spans = bridge_span_count(roads.length_m, roads.bridge_class, bridge_span_m)
+    return roads
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +731,28 @@ class GenerateRoads(BaseModel):
     river_penalty: float = Field(20.0, ge=1, description="cost factor of a step touching a river cell")
     road_class: _Class = "primary"
     street_class: _Class = "street"
+    bridge_class: str = Field(
+        "HWB28", description="HAZUS class of the bridges where a road crosses the river"
+    )
+    bridge_span_m: float = Field(
+        DEFAULT_BRIDGE_SPAN_M, gt=0, description="span length that sets a generated bridge's number of spans"
+    )
+    bridge_area_m2: float | None = Field(
+        None,
+        gt=0,
+        description="side streams draining at least this area also get bridges (default: river only)",
+    )
+
+    @field_validator("bridge_class")
+    @classmethod
+    def _known_bridge_class(cls, value: str) -> str:
+        name = value.strip().upper()
+        if name not in BRIDGE_CLASS_NAMES[1:]:
+            raise ValueError(
+                f"unknown bridge class {value!r}{did_you_mean(name, BRIDGE_CLASS_NAMES[1:])}; "
+                "classes are HWB1 ... HWB28 (HAZUS)"
+            )
+        return name
 
 
 class RoadNetworkConfig(ProcessConfig):
@@ -550,7 +761,7 @@ class RoadNetworkConfig(ProcessConfig):
     model: Literal["road_network"] = "road_network"
     nodes: DataFile | None = Field(None, description="CSV of nodes: id,x_m,y_m")
     edges: DataFile | None = Field(
-        None, description="CSV of edges: src,dst,road_class[,speed_m_s,capacity_veh_h]"
+        None, description="CSV of edges: src,dst,road_class[,speed_m_s,capacity_veh_h,bridge_class,...]"
     )
     generate: GenerateRoads | None = Field(None, description="generate roads on the terrain")
     undirected: bool = Field(True, description="every segment is two-way (two directed edges)")
@@ -575,6 +786,9 @@ class RoadNetwork(Process):
     reads = (
         FieldSpec("terrain_m", "m", "ground elevation (to generate roads)", optional=True),
         FieldSpec("river_mask", "1", "1 on river cells (to generate roads)", optional=True),
+        FieldSpec(
+            "flow_accumulation_m2", "m2", "upstream area (side-stream bridges, bridge_area_m2)", optional=True
+        ),
     )
     writes = (FieldSpec("road_mask", "1", "1 on cells a road crosses, else 0"),)
     default_dt_s = None  # builds the network once, at setup
@@ -606,6 +820,12 @@ class RoadNetwork(Process):
             raise ScenarioError(
                 'generated roads need the field "terrain_m"; add a [[terrain]] model or a terrain_m layer',
                 key=f"{key}.generate",
+            )
+        if config.generate.bridge_area_m2 is not None and "flow_accumulation_m2" not in provided:
+            raise ScenarioError(
+                'bridge_area_m2 needs the field "flow_accumulation_m2"; '
+                "add a [[terrain]] model or remove the key",
+                key=f"{key}.generate.bridge_area_m2",
             )
         town = config.generate.town
         generated_town = town == "town_site" and any(
@@ -639,6 +859,9 @@ class RoadNetwork(Process):
                 grid,
                 (town.x_m, town.y_m),
                 river_mask=layers["river_mask"].data if "river_mask" in layers else None,
+                flow_accumulation_m2=(
+                    layers["flow_accumulation_m2"].data if "flow_accumulation_m2" in layers else None
+                ),
                 town_outline_xy_m=outline,
                 **gen.model_dump(exclude={"town"}),
             )
@@ -668,9 +891,10 @@ class RoadNetwork(Process):
                 "road_class": np.array(r.road_class, dtype=str),
                 "length_m": r.length_m,
                 "speed_m_s": r.speed_m_s,
+                "bridge": np.array(r.bridge_class, dtype=str),
             },
             {"x0_m": "m", "y0_m": "m", "x1_m": "m", "y1_m": "m", "length_m": "m", "speed_m_s": "m s-1"},
-            "road segments (both directions) with their end points",
+            'road segments (both directions) with their end points and bridge class ("" if none)',
         )
         self.world.report_kpi(
             "road_network_length_km", r.length_m.sum() / 1e3, "km", "length of the road network"
