@@ -3,6 +3,14 @@
 Everything is drawn from the file alone (maps, fields, the event log and the
 KPIs), so a report can be made on another machine from a shared file. For an
 ensemble the report draws the KPI distributions and the replica-mean maps.
+
+A response run gets its own figures: the Gantt of teams (``team_tasks``), the
+plan's targets (``plan_targets``), and from the relief tables a map of the
+deliveries (depot → point, width by tonnage, depots by level, shelters), a map of
+the demand still unmet at the end, and unmet demand by item and people restored
+over time (``relief_unmet``). Their maps draw the roads with bridges marked (a
+``bridge`` column of ``roads``) and the segments closed by ``road_closed`` events
+in red, by reason.
 """
 
 from __future__ import annotations
@@ -361,6 +369,361 @@ def draw_gantt(table: dict[str, np.ndarray], path: Path, title: str = "team task
     return _save(fig, path)
 
 
+#: Marker and colour of each relief depot level (central to township) on the response maps.
+DEPOT_STYLE = {
+    "central": ("*", "tab:purple"),
+    "provincial": ("P", "tab:blue"),
+    "municipal": ("D", "tab:cyan"),
+    "county": ("s", "tab:orange"),
+    "township": ("^", "tab:olive"),
+}
+
+
+def _text(values) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).tolist()]
+
+
+def _truthy(values) -> np.ndarray:
+    """A column of flags (numbers, booleans or words like "yes") as booleans."""
+    v = np.asarray(values)
+    if v.dtype.kind in "biuf":
+        return v.astype(float) != 0
+    return np.isin(np.char.lower(np.asarray(_text(v))), ["1", "true", "yes", "y", "bridge"])
+
+
+def _draw_network(ax, roads: dict[str, np.ndarray] | None, events: list[Event]) -> None:
+    """Roads in grey, bridges marked, and segments closed by ``road_closed`` events in red by reason.
+
+    A closure's ``edge`` is the ``segment`` number of the ``roads`` table (the row when the table
+    has no such column); each reason gets one legend entry with its count.
+    """
+    if roads is None:
+        return
+    x0, y0, x1, y1 = (np.asarray(roads[c], float) for c in ("x0_m", "y0_m", "x1_m", "y1_m"))
+    segs = np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection(segs, colors="0.35", linewidths=0.7, alpha=0.7, zorder=2))
+    if "bridge" in roads:
+        b = _truthy(roads["bridge"])
+        if b.any():
+            ax.plot(
+                (x0[b] + x1[b]) / 2,
+                (y0[b] + y1[b]) / 2,
+                linestyle="none",
+                marker="H",
+                color="tab:brown",
+                markeredgecolor="k",
+                mew=0.4,
+                markersize=6,
+                zorder=4,
+                label=f"bridge ({int(b.sum())})",
+            )
+    seg_ids = np.asarray(roads["segment"], np.int64) if "segment" in roads else np.arange(x0.size)
+    row_of = {int(sid): r for r, sid in enumerate(seg_ids)}
+    closed: dict[str, list[int]] = {}
+    for e in events:
+        if e.kind == "road_closed" and int(e.data.get("edge", -1)) in row_of:
+            closed.setdefault(str(e.data.get("reason", "closed")), []).append(row_of[int(e.data["edge"])])
+    colours = ["red", "darkred", "orangered"]
+    for k, (reason, rows) in enumerate(sorted(closed.items())):
+        rows_u = np.unique(rows)
+        ax.add_collection(
+            LineCollection(
+                segs[rows_u],
+                colors=colours[k % len(colours)],
+                linewidths=2.2,
+                zorder=3,
+                label=f"road closed: {reason} ({rows_u.size})",
+            )
+        )
+
+
+def _map_frame(ax, x: np.ndarray, y: np.ndarray, relief) -> None:
+    dx = x[1] - x[0] if x.size > 1 else 1.0
+    dy = y[1] - y[0] if y.size > 1 else 1.0
+    extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+    if relief is not None:
+        ax.imshow(relief, origin="lower", extent=extent, cmap="gray", vmin=-0.3, vmax=1.2, zorder=0)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+
+
+def _draw_sites(ax, depots: dict[str, np.ndarray] | None, shelters: dict[str, np.ndarray] | None) -> None:
+    """Depots marked by level (a cross over a destroyed one) and shelters, labelled by name.
+
+    Depots at one place are drawn side by side (offset in points) under one label.
+    """
+    from matplotlib.transforms import offset_copy
+
+    if depots is not None:
+        levels = _text(depots["level"])
+        names = _text(depots["name"])
+        lost = _truthy(depots["destroyed"]) if "destroyed" in depots else np.zeros(len(names), bool)
+        dx, dy = np.asarray(depots["x_m"], float), np.asarray(depots["y_m"], float)
+        at: dict[tuple[float, float], list[int]] = {}
+        for i, (xi, yi) in enumerate(zip(dx, dy, strict=True)):
+            at.setdefault((float(xi), float(yi)), []).append(i)
+        shift = np.zeros(len(names))
+        for idx in at.values():
+            shift[idx] = (np.arange(len(idx)) - (len(idx) - 1) / 2) * 13.0
+        x_lo, x_hi = ax.get_xlim()
+        for (xi, _), idx in at.items():  # keep a group at the map's edge inside it
+            if xi - x_lo < 0.03 * (x_hi - x_lo):
+                shift[idx] += shift[idx].max() + 4.0
+        labelled: set[str] = set()
+        for i, lvl in enumerate(levels):
+            marker, colour = DEPOT_STYLE.get(lvl, ("o", "tab:red"))
+            tr = offset_copy(ax.transData, fig=ax.figure, x=shift[i], y=0.0, units="points")
+            ax.plot(
+                dx[i],
+                dy[i],
+                linestyle="none",
+                marker=marker,
+                color=colour,
+                markeredgecolor="k",
+                markersize=11,
+                transform=tr,
+                zorder=6,
+                label=f"{lvl} depot" if lvl not in labelled else None,
+            )
+            labelled.add(lvl)
+            if lost[i]:
+                ax.plot(
+                    dx[i],
+                    dy[i],
+                    linestyle="none",
+                    marker="x",
+                    color="k",
+                    markersize=14,
+                    mew=2.5,
+                    transform=tr,
+                    zorder=7,
+                    label="depot destroyed" if "lost" not in labelled else None,
+                )
+                labelled.add("lost")
+        for (xi, yi), idx in at.items():
+            tr = offset_copy(ax.transData, fig=ax.figure, x=float(shift[idx].mean()), y=-17.0, units="points")
+            ax.text(
+                xi,
+                yi,
+                ", ".join(names[i] for i in idx),
+                transform=tr,
+                fontsize=7,
+                ha="center" if xi - x_lo > 0.1 * (x_hi - x_lo) else "left",
+                va="center",
+                zorder=8,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
+    if shelters is not None and len(np.asarray(shelters["x_m"])):
+        sx, sy = np.asarray(shelters["x_m"], float), np.asarray(shelters["y_m"], float)
+        ax.plot(
+            sx,
+            sy,
+            linestyle="none",
+            marker="p",
+            color="white",
+            markeredgecolor="tab:green",
+            mew=1.8,
+            markersize=15,
+            zorder=5.5,  # under a depot at the same place, which shows inside it
+            label="shelter",
+        )
+        for n, xi, yi in zip(_text(shelters["name"]), sx, sy, strict=True):
+            ax.annotate(
+                n,
+                (xi, yi),
+                xytext=(0, 12),
+                textcoords="offset points",
+                fontsize=7,
+                ha="center",
+                zorder=8,
+                color="darkgreen",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
+
+
+def _legend_outside(ax) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
+
+
+def draw_deliveries_map(res: Results, x, y, relief, roads, events: list[Event], path: Path) -> str:
+    """Deliveries as lines depot → point, width by tonnage, coloured by the depot's level.
+
+    Drawn over the relief shading and the roads (closed segments red, bridges marked), with the
+    depots marked by level and the shelters.
+    """
+    d = res.table("relief_deliveries")
+    depots = res.table("relief_depots") if "relief_depots" in res.table_names else None
+    shelters = res.table("relief_shelters") if "relief_shelters" in res.table_names else None
+    level_of = dict(zip(_text(depots["name"]), _text(depots["level"]), strict=True)) if depots else {}
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    _map_frame(ax, x, y, relief)
+    _draw_network(ax, roads, events)
+    names = _text(d["depot"])
+    kg = np.asarray(d["kg"], float)
+    pairs: dict[tuple[str, float, float, float, float], float] = {}
+    for n, a, b, c, e, m in zip(names, d["x0_m"], d["y0_m"], d["x1_m"], d["y1_m"], kg, strict=True):
+        key = (n, float(a), float(b), float(c), float(e))
+        pairs[key] = pairs.get(key, 0.0) + float(m)
+    t_max = max(pairs.values(), default=1.0) / 1000.0
+    labelled: set[str] = set()
+    for (n, a, b, c, e), m in sorted(pairs.items(), key=lambda kv: -kv[1]):
+        lvl = level_of.get(n, "")
+        colour = DEPOT_STYLE.get(lvl, ("o", "tab:red"))[1]
+        label = f"from the {lvl or n} level" if (lvl or n) not in labelled else None
+        labelled.add(lvl or n)
+        ax.plot(
+            (a, c),
+            (b, e),
+            color=colour,
+            alpha=0.75,
+            solid_capstyle="round",
+            zorder=5,
+            lw=0.8 + 5.2 * np.sqrt(m / 1000.0 / t_max),
+            label=label,
+        )
+    _draw_sites(ax, depots, shelters)
+    for t in sorted({t_max, t_max / 4}):  # width key
+        ax.plot([], [], color="0.3", lw=0.8 + 5.2 * np.sqrt(t / t_max), label=f"{t:.3g} t delivered")
+    ax.set_title(
+        f"Relief deliveries: {kg.sum() / 1000:.3g} t in {len(pairs)} depot-point links "
+        "(line width by tonnage)",
+        fontsize=10,
+    )
+    _legend_outside(ax)
+    return _save(fig, path)
+
+
+def draw_unmet_map(res: Results, x, y, relief, roads, events: list[Event], path: Path) -> str:
+    """Displaced people still without basic life at the end: the cell map and the waiting points."""
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    _map_frame(ax, x, y, relief)
+    if "relief_points" not in res.table_names and "relief_unrestored_people" in res.map_names:
+        data, _ = res.map("relief_unrestored_people")
+        shown = np.ma.masked_where(~np.isfinite(data) | (data <= 0), data)
+        if shown.count():
+            dx = x[1] - x[0] if x.size > 1 else 1.0
+            dy = y[1] - y[0] if y.size > 1 else 1.0
+            extent = (x[0] - dx / 2, x[-1] + dx / 2, y[0] - dy / 2, y[-1] + dy / 2)
+            im = ax.imshow(shown, origin="lower", extent=extent, cmap="magma_r", alpha=0.85, zorder=1)
+            plt.colorbar(im, ax=ax, label="people per cell", shrink=0.7, location="left", pad=0.12)
+    _draw_network(ax, roads, events)
+    waiting = 0.0
+    if "relief_points" in res.table_names:
+        p = res.table("relief_points")
+        left = ~np.isfinite(np.asarray(p["restored_s"], float))
+        people = np.asarray(p["people"], float)
+        waiting = float(people[left].sum())
+        if left.any():
+            ax.scatter(
+                np.asarray(p["x_m"], float)[left],
+                np.asarray(p["y_m"], float)[left],
+                s=40 + 460 * np.sqrt(people[left] / people[left].max()),
+                facecolors="none",
+                edgecolors="crimson",
+                linewidths=1.6,
+                zorder=9,
+                label="points still waiting (size: people)",
+            )
+    depots = res.table("relief_depots") if "relief_depots" in res.table_names else None
+    shelters = res.table("relief_shelters") if "relief_shelters" in res.table_names else None
+    _draw_sites(ax, depots, shelters)
+    ax.set_title(
+        f"Unmet demand at the end: {waiting:,.0f} displaced people without shelter, water and food",
+        fontsize=10,
+    )
+    _legend_outside(ax)
+    return _save(fig, path)
+
+
+def draw_unmet_series(table: dict[str, np.ndarray], path: Path) -> str:
+    """People displaced and restored, unmet demand per item (in its unit) and loads waiting, over time.
+
+    ``table`` is a ``relief_unmet`` results table; one panel each, one legend for all below them.
+    """
+    t = np.asarray(table["t_s"], float)
+    scale, unit = time_unit(float(t.max()) if t.size else 0.0)
+    items = [c[len("unmet_") :] for c in table if c.startswith("unmet_")]
+    panels = ["people", *items] + (["kg_waiting"] if "kg_waiting" in table else [])
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows + 0.6), squeeze=False, sharex=True)
+    styles = {
+        "displaced": "0.4",
+        "restored": "tab:green",
+        "not yet delivered": "tab:orange",
+        "not allocated": "tab:red",
+        "allocated, waiting for a truck": "tab:blue",
+    }
+
+    def step(ax, v, label):
+        ax.step(t / scale, np.asarray(v, float), where="post", color=styles[label], label=label)
+
+    for ax, name in zip(axes.ravel(), panels, strict=False):
+        if name == "people":
+            step(ax, table["people_displaced"], "displaced")
+            step(ax, table["people_restored"], "restored")
+            ax.set_title("people displaced and restored", fontsize=9)
+        elif name == "kg_waiting":
+            step(ax, np.asarray(table["kg_waiting"], float) / 1000.0, "allocated, waiting for a truck")
+            ax.set_title("loads waiting for a truck (t)", fontsize=9)
+        else:
+            if f"undelivered_{name}" in table:
+                step(ax, table[f"undelivered_{name}"], "not yet delivered")
+            step(ax, table[f"unmet_{name}"], "not allocated")
+            ax.set_title(f"unmet {name.replace('_', ' ')}", fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel(f"time ({unit})", fontsize=8)
+    handles = {}
+    for ax in axes.ravel():
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.suptitle("Relief over time: people restored, and unmet demand by item (in its unit)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(
+        handles.values(), handles.keys(), loc="lower center", ncol=len(handles), fontsize=8, frameon=False
+    )
+    return _save(fig, path)
+
+
+def response_figures(
+    res: Results, x, y, relief, roads, events: list[Event], out: Path
+) -> list[tuple[str, str]]:
+    """The response section's figures: deliveries map, unmet-demand map and its time series."""
+    figs: list[tuple[str, str]] = []
+    names = res.table_names
+    if "relief_deliveries" in names:
+        figs.append(
+            (
+                "relief deliveries",
+                draw_deliveries_map(res, x, y, relief, roads, events, out / "relief_deliveries.png"),
+            )
+        )
+    if "relief_points" in names or "relief_unrestored_people" in res.map_names:
+        figs.append(
+            (
+                "unmet demand at the end",
+                draw_unmet_map(res, x, y, relief, roads, events, out / "relief_unmet_map.png"),
+            )
+        )
+    if "relief_unmet" in names:
+        figs.append(
+            ("unmet demand over time", draw_unmet_series(res.table("relief_unmet"), out / "relief_unmet.png"))
+        )
+    return figs
+
+
 def draw_kpi_table(rows: list[tuple[str, str, str]], path: Path, title: str) -> str:
     """A table of KPIs as a figure."""
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.0))
@@ -439,6 +802,8 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
             figures.append((name, draw_table_plot(name, table, [str(h) for h in hint], out)))
     if "team_tasks" in res.table_names and set(GANTT_COLUMNS) <= set(res.table("team_tasks")):
         figures.append(("team Gantt", draw_gantt(res.table("team_tasks"), out / "team_gantt.png")))
+    road_table = res.table(_ROADS_TABLE) if roads is not None else None
+    figures += response_figures(res, x, y, relief, road_table, events, out)
     kpis = res.kpis
     rows = [(k.description or k.name, _fmt(k.value), k.units) for k in kpis.values()]
     if rows:

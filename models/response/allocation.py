@@ -66,7 +66,10 @@ that the caller chooses knowingly.
 **Delivery** (:func:`delivery_schedule`): each depot–point flow of all items is loaded on
 vehicles of ``vehicle_capacity_kg`` in ``ceil(mass / capacity)`` direct trips (no multi-stop
 routes); each depot's vehicles take trips nearest point first, a trip leaving when a vehicle is
-back (round trip ``2 × travel + handling``), from the depot's release time on.
+back (round trip ``2 × travel + handling``), from the depot's release time on. This one-shot
+schedule starts every vehicle free; a fleet carried from one decision epoch to the next uses
+:func:`split_loads` (a shipment cut into vehicle loads, items in their order) and
+:func:`dispatch_loads` (loads onto persistent vehicles, each with the time it is free again).
 
 Examples
 --------
@@ -95,8 +98,10 @@ __all__ = [
     "ReliefItem",
     "allocate",
     "delivery_schedule",
+    "dispatch_loads",
     "relief_demand",
     "schedule_trips",
+    "split_loads",
 ]
 
 LEVELS: tuple[str, ...] = ("central", "provincial", "municipal", "county", "township")
@@ -760,3 +765,75 @@ def delivery_schedule(
         point_complete_s=complete,
         vehicle_hours=float(np.sum(trips * round_s) / 3600.0),
     )
+
+
+def split_loads(mass_kg, capacity_kg) -> tuple[np.ndarray, np.ndarray]:
+    """Cut shipments into vehicle loads: ``(shipment of each load, kg of each item on it)``.
+
+    Shipment ``s`` of ``mass_kg[s].sum()`` kg takes ``ceil(total / capacity)`` loads, filled in
+    item order: load ``j`` carries the part of the items' stacked masses between ``j × capacity``
+    and ``(j + 1) × capacity`` (the last load is the remainder), so an item may ride on two loads.
+
+    Parameters
+    ----------
+    mass_kg
+        ``(n_shipments, n_items)`` mass of each item per shipment.
+    capacity_kg
+        Payload of one vehicle, scalar or one per shipment.
+
+    Examples
+    --------
+    >>> ship, kg = split_loads([[1000.0, 500.0]], 600.0)
+    >>> ship.tolist(), kg.tolist()
+    ([0, 0, 0], [[600.0, 0.0], [400.0, 200.0], [0.0, 300.0]])
+    """
+    m = np.atleast_2d(np.asarray(mass_kg, dtype=np.float64))
+    cap = np.broadcast_to(np.asarray(capacity_kg, dtype=np.float64), (m.shape[0],))
+    if np.any(cap <= 0):
+        raise ValueError("capacity_kg must be > 0")
+    total = m.sum(axis=1)
+    n = np.ceil(total / cap - 1e-9).astype(np.int64)
+    ship = np.repeat(np.arange(m.shape[0]), n)
+    j = np.arange(ship.size) - np.repeat(np.cumsum(n) - n, n)  # load number within its shipment
+    lo = j * cap[ship]
+    hi = np.minimum(lo + cap[ship], total[ship])
+    cum = np.cumsum(m, axis=1)[ship]
+    start = cum - m[ship]
+    kg = np.clip(np.minimum(hi[:, None], cum) - np.maximum(lo[:, None], start), 0.0, None)
+    return ship, kg
+
+
+@numba.njit(cache=True)
+def dispatch_loads(
+    load_depot, load_ready_s, load_drive_s, vehicle_offset, vehicle_free_s, load_s, unload_s, now_s, until_s
+):  # pragma: no cover
+    """Put loads on persistent vehicles, in the given order; returns ``(vehicle, depart_s, arrive_s)``.
+
+    Each load takes the earliest-free vehicle of its depot (depot ``d`` owns vehicles
+    ``vehicle_offset[d]`` to ``vehicle_offset[d + 1] - 1``; ties: the lowest number). Loading
+    starts at ``max(vehicle free, load ready, now_s)``; the vehicle departs ``load_s`` later,
+    arrives after ``load_drive_s``, unloads for ``unload_s`` and drives back the same time, and
+    is free again then (``vehicle_free_s`` is updated in place). A load is taken only if its
+    loading can start before ``until_s`` (the end of the decision epoch) and its point can be
+    reached (finite drive); otherwise it gets vehicle ``-1`` and waits for a later epoch.
+    """
+    n = load_depot.size
+    vehicle = np.full(n, -1, dtype=np.int64)
+    depart = np.full(n, np.nan)
+    arrive = np.full(n, np.nan)
+    for k in range(n):
+        d = load_depot[k]
+        if vehicle_offset[d + 1] == vehicle_offset[d] or not np.isfinite(load_drive_s[k]):
+            continue
+        best = vehicle_offset[d]
+        for v in range(vehicle_offset[d] + 1, vehicle_offset[d + 1]):
+            if vehicle_free_s[v] < vehicle_free_s[best]:
+                best = v
+        start = max(vehicle_free_s[best], load_ready_s[k], now_s)
+        if start >= until_s:
+            continue
+        vehicle[k] = best
+        depart[k] = start + load_s
+        arrive[k] = depart[k] + load_drive_s[k]
+        vehicle_free_s[best] = arrive[k] + unload_s + load_drive_s[k]
+    return vehicle, depart, arrive

@@ -1,13 +1,17 @@
 """The ``plan_targets`` process: the plan's response targets as pass/fail KPIs, and impact ratios.
 
-``[[response]] model = "plan_targets"`` acts at the end of the run, after the response processes
-(it reads their fields, so the engine finishes them first). It scores the run against the
-targets of the national emergency plan (issue 6):
+``[[response]] model = "plan_targets"`` acts at the end of the run, after **every** other process,
+whatever order the scenario declares them in: at setup it moves itself to the end of the
+scheduler's list, which is the order of the ``finish`` calls (it writes no field and never
+steps, so nothing waits on it). Its ``finish`` then reads the final KPIs of all of them (the
+relief, rescue and warning verdicts, and flood deaths reported by a flood impact model at its
+own finish). It scores the run against the targets of the national emergency plan (issue 6):
 
 * **aviation on scene** within ``aviation_on_scene_max_s`` (2 h) of the collapse:
   KPI ``rescue_first_aviation_on_scene_s`` of the ``rescue`` process;
 * **basic life restored** (shelter, water and food) for every displaced person within
-  ``basic_life_within_s`` (10 h): KPI ``relief_time_all_restored_s`` of the ``relief`` process;
+  ``basic_life_within_s`` (10 h) of being displaced: KPI ``relief_time_all_restored_s`` of the
+  ``relief`` process (the longest wait from displacement to shelter, water and food);
 * **warnings reach** at least ``warning_share_min`` (90 %) of the people: KPI
   ``warning_share_final`` of the ``warning`` process.
 
@@ -101,9 +105,12 @@ def basic_life_verdict(kpis: dict[str, float], limit_s: float) -> tuple[bool, st
     why = [f"{share:.0%} restored within {_h(limit_s)} of displacement"]
     if unmet:
         why.append("unmet at the end: " + ", ".join(unmet))
+    waiting = kpis.get("relief_kg_waiting_end", 0.0)
+    if waiting > 0:
+        why.append(f"{waiting / 1000:.3g} t allocated but waiting for a truck at the end")
     if lost:
         why.append(f"{lost:.0f} depot(s) destroyed")
-    if not unmet:
+    if not unmet and not waiting:
         why.append("supplies arrived too late (release, distance, closed roads or too few vehicles)")
     left = kpis.get("relief_unrestored_people_end", 0.0)
     if math.isinf(t):
@@ -137,6 +144,14 @@ class PlanTargets(Process):
         FieldSpec("relief_unrestored_people", "1", "unrestored (orders this after relief)", optional=True),
     )
     default_dt_s = None
+
+    def setup(self) -> None:
+        """Finish last: move this process to the end of the scheduler's (finish) order."""
+        super().setup()
+        procs = self.scheduler.processes
+        if any(p is self for p in procs):
+            # a new list: the scheduler may be iterating over the old one to set processes up
+            self.scheduler.processes = [p for p in procs if p is not self] + [self]
 
     def finish(self, t_s: float) -> None:
         """Score the targets and the impact ratios."""

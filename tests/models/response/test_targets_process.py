@@ -183,3 +183,31 @@ def test_the_logistics_scenario_fails_the_targets_and_says_why():
     assert "readiness 1.5 h + 191 km at 200 km/h" in k["target_aviation_2h"].description
     assert k["target_basic_life_10h"].value == 0.0
     assert "depot(s) destroyed" in k["target_basic_life_10h"].description
+
+
+def test_targets_score_after_every_process_whatever_the_declared_order():
+    """A flood model declared after the targets reports its deaths at its own finish: they still count."""
+    from engine.process import Process
+
+    class LateFlood(Process):
+        model_name = "late_flood"
+
+        def finish(self, t_s):
+            self.world.report_kpi("flood_deaths", 30.0, "people")
+            self.world.report_kpi("relief_time_all_restored_s", 4000.0, "s")
+
+    world = World(Grid(0.0, 0.0, 100.0, 2, 2))
+    world.grid.add_layer("population", "1", "people", writer="test").data[...] = 25000.0
+    sched = Scheduler(world, RandomStreams(1), end_s=3600.0)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    targets = PlanTargets(PlanTargetsConfig(), name="targets", **kw)
+    flood = LateFlood(PlanTargetsConfig(), name="flood", **kw)
+    sched.add_processes([targets, flood])
+    assert sched.processes[-1] is targets
+    for p in (targets, flood):
+        sched.start_process(p, cause_id=-1)
+    sched.run()
+    sched.finish()
+    k = world.kpis
+    assert k["deaths_per_million"].value == pytest.approx(30.0 / 100000.0 * 1e6)  # 300 per million
+    assert k["target_basic_life_10h"].value == 1.0  # 4000 s <= 10 h, reported by the later process
