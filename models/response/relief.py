@@ -205,9 +205,11 @@ class ReliefProcess(Process):
         self.q_ready = np.zeros(0)
         self.sent_kg = np.zeros((0, len(self.items)))  # loads on trucks, and when they are unloaded
         self.sent_done_s = np.zeros(0)
-        self.deliveries: dict[str, list] = {
+        # chunks of delivery rows, one array per column and dispatch
+        self.deliveries: dict[str, list[np.ndarray]] = {
             k: [] for k in ("depot", "point", "item", "kg", "vehicle", "depart_s", "arrive_s")
         }
+        self.n_trips = 0
         self.t_origin = self._origin_time(t_s)
         self.n_destroyed = 0
         self._epoch(t_s)
@@ -404,24 +406,23 @@ class ReliefProcess(Process):
         np.maximum.at(self.last_arrival, self.q_point[sent], done_s)
         self.sent_kg = np.vstack([self.sent_kg, self.q_kg[sent]])
         self.sent_done_s = np.concatenate([self.sent_done_s, done_s])
-        for k, v, dep_s, arr_s in zip(sent, veh[veh >= 0], depart[veh >= 0], arrive[veh >= 0], strict=True):
-            d = int(self.q_depot[k])
-            name = cfg.depots[d].name
-            for i in np.flatnonzero(self.q_kg[k] > 0):
-                for col_name, value in zip(
-                    self.deliveries,
-                    (
-                        name,
-                        int(self.q_point[k]),
-                        self.items[i],
-                        float(self.q_kg[k, i]),
-                        f"{name}:{int(v - self.vehicle_offset[d]) + 1}",
-                        float(dep_s),
-                        float(arr_s),
-                    ),
-                    strict=True,
-                ):
-                    self.deliveries[col_name].append(value)
+        r, i = np.nonzero(self.q_kg[sent] > 0)  # one row per load and item it carries
+        ok = veh >= 0
+        for col, v in zip(
+            self.deliveries,
+            (
+                self.q_depot[sent][r],
+                self.q_point[sent][r],
+                i,
+                self.q_kg[sent][r, i],
+                veh[ok][r],
+                depart[ok][r],
+                arrive[ok][r],
+            ),
+            strict=True,
+        ):
+            self.deliveries[col].append(v)
+        self.n_trips += int(sent.size)
         self._keep_queue(~went)
 
     def _epoch(self, t_s: float) -> None:
@@ -499,8 +500,7 @@ class ReliefProcess(Process):
             "kg",
             "supplies allocated but still waiting for a truck at the end",
         )
-        trips = {(v, d) for v, d in zip(self.deliveries["vehicle"], self.deliveries["depart_s"], strict=True)}
-        w.report_kpi("relief_trips", len(trips), "1", "truck trips dispatched")
+        w.report_kpi("relief_trips", self.n_trips, "1", "truck trips dispatched")
         for k, item in enumerate(self.items):
             w.report_kpi(
                 f"relief_unmet_{item}_end",
@@ -527,21 +527,27 @@ class ReliefProcess(Process):
             {"x_m": "m", "y_m": "m", "people": "people", "displaced_s": "s", "restored_s": "s"},
             "demand points (shelters and blocks of unsheltered people) and when basic life was restored",
         )
-        dv = self.deliveries
-        dep_of = {d.name: d for d in cfg.depots}
-        pt_idx = np.asarray(dv["point"], dtype=np.int64)
+        dv = {
+            k: np.concatenate(v)
+            if v
+            else np.zeros(0, np.int64 if k in ("depot", "point", "item", "vehicle") else float)
+            for k, v in self.deliveries.items()
+        }
+        names = np.array([d.name for d in cfg.depots], dtype=str)
+        dep_i, pt_idx = dv["depot"].astype(np.int64), dv["point"].astype(np.int64)
+        number = (dv["vehicle"].astype(np.int64) - self.vehicle_offset[dep_i] + 1).astype(str)
         w.add_table(
             "relief_deliveries",
             {
-                "depot": np.asarray(dv["depot"], dtype=str),
+                "depot": names[dep_i],
                 "point": pt_idx,
-                "item": np.asarray(dv["item"], dtype=str),
-                "kg": np.asarray(dv["kg"], float),
-                "vehicle": np.asarray(dv["vehicle"], dtype=str),
-                "depart_s": np.asarray(dv["depart_s"], float),
-                "arrive_s": np.asarray(dv["arrive_s"], float),
-                "x0_m": np.array([dep_of[n].x_m for n in dv["depot"]], float),
-                "y0_m": np.array([dep_of[n].y_m for n in dv["depot"]], float),
+                "item": np.array(self.items, dtype=str)[dv["item"].astype(np.int64)],
+                "kg": dv["kg"].astype(float),
+                "vehicle": np.char.add(np.char.add(names[dep_i], ":"), number),
+                "depart_s": dv["depart_s"].astype(float),
+                "arrive_s": dv["arrive_s"].astype(float),
+                "x0_m": np.array([d.x_m for d in cfg.depots], float)[dep_i],
+                "y0_m": np.array([d.y_m for d in cfg.depots], float)[dep_i],
                 "x1_m": np.asarray(self.pt["x_m"], float)[pt_idx],
                 "y1_m": np.asarray(self.pt["y_m"], float)[pt_idx],
             },

@@ -87,3 +87,75 @@ def test_dispatch_takes_the_earliest_free_truck_and_stops_at_the_epoch_end():
         np.array([0]), np.array([0.0]), np.array([50.0]), np.array([0, 2, 3]), free, 5.0, 5.0, 0.0, 400.0
     )
     assert veh.tolist() == [-1]  # both trucks of depot 0 are busy past the epoch's end
+
+
+def test_loads_cut_off_by_a_closed_road_go_back_and_are_allocated_again_when_it_reopens():
+    from engine.grid import Grid
+    from engine.network import Network
+    from engine.process import Process, ProcessConfig
+    from engine.rng import RandomStreams
+    from engine.scheduler import Scheduler
+    from engine.world import World
+    from models.response.relief import ReliefConfig, ReliefProcess
+
+    # nodes every 1 km on a line, 100 s per edge: depot at node 0, school at node 7 (T = 700 s);
+    # closing edge 2-3 cuts the school's four nearest nodes (4-7) off from the depot
+    net = Network.from_edges(
+        "roads",
+        np.arange(8) * 1000.0,
+        np.zeros(8),
+        src=np.arange(7),
+        dst=np.arange(1, 8),
+        attrs={"length_m": np.full(7, 1000.0), "speed_m_s": np.full(7, 10.0), "open": np.ones(7)},
+        undirected=True,
+    )
+
+    class Landslide(Process):
+        """Closes edge 2-3 at 1000 s and opens it again at 4000 s."""
+
+        default_dt_s = 1000.0
+
+        def advance(self, t_s, dt_s):
+            cut = {(2, 3), (3, 2)}
+            mask = np.array(
+                [(int(a), int(b)) in cut for a, b in zip(net.edge_sources(), net.indices, strict=True)]
+            )
+            if t_s in (1000.0, 4000.0):
+                net.edge_attrs["open"][mask] = 0.0 if t_s == 1000.0 else 1.0
+
+    world = World(Grid(-100.0, -100.0, 100.0, 75, 3))
+    world.networks["roads"] = net
+    world.grid.add_layer("population", "1", "people", writer="test").data[1, 71] = 100.0  # centre (7050, 50)
+    cf = world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test")
+    cf.data[1, 71] = 1.0
+    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    cfg = ReliefConfig(
+        items=["water"],
+        vehicle_capacity_kg=C,
+        handling_s=H,
+        depots=[dict(DEPOT, vehicles=1)],
+        shelters=[{"name": "school", "x_m": 7000.0, "y_m": 0.0, "capacity": 1000}],
+    )
+    procs = [ReliefProcess(cfg, name="relief", **kw), Landslide(ProcessConfig(model="x"), name="slide", **kw)]
+    sched.add_processes(procs)
+    for p in procs:
+        sched.start_process(p, cause_id=-1)
+    sched.run()
+    sched.finish()
+    h, t = H / 2, 700.0
+    unmet = world.tables["relief_unmet"].columns
+    # the first load left at 600 s; at 1800 s and 3600 s the other 900 kg are cut off: back to demand
+    assert dict(zip(unmet["t_s"][:4], unmet["unmet_water"][:4], strict=True)) == {
+        0.0: 0.0,
+        1800.0: 900.0,
+        3600.0: 900.0,
+        5400.0: 0.0,
+    }
+    d = world.tables["relief_deliveries"].columns
+    # reallocated at 5400 s, ready at 6000 s: the truck (free since 600 + 2h + 2T = 3800 s) goes then
+    # and again once back at 6000 + 2h + 2T
+    first = R + h + t
+    again = 5400.0 + R + h + t
+    assert d["arrive_s"].tolist() == [first, again, again + 2 * h + 2 * t]
+    assert world.kpis["relief_time_all_restored_s"].value == again + 2 * h + 2 * t + h
