@@ -15,13 +15,16 @@ class medians ``m_k`` in g of Sa(1.0 s) (:data:`HWB_MEDIANS_SA1_G`) modified for
   (α the skew angle) and ``K_3D = 1 + A / (N − B)`` (N the number of spans, A and B by the class's
   equation EQ1 … EQ7, :data:`K3D_COEFFICIENTS`).
 
-Where the modified curves cross (a skewed bridge's moderate median below its slight median, which
-HAZUS's Table leaves open), the probability of reaching a state is taken as the largest of its own
-and those of the worse states, so that the state probabilities are never negative [assumption].
+Where the modified curves cross (a skewed bridge's moderate median below its slight median; the
+manual's procedure, as seen, does not say what to do then), the probability of reaching a state is
+taken as the largest of its own and those of the worse states, so that no state gets a negative
+probability [assumption].
 For a single-span bridge of a ``B = 1`` equation (HWB3, HWB4: N − B = 0) ``K_3D`` is undefined;
 it is taken as 1 [assumption: the 3-D arching of Basöz and Mander applies to multi-span decks].
 
-What follows from the state (``close_at``, default ``"extensive"``):
+The spectral accelerations are those of the cell holding the segment's midpoint (the middle of
+the crossing for a generated bridge). What follows from the state (``close_at``, default
+``"extensive"``):
 
 * extensive or complete: the segment is **closed**, both directions (edge attribute ``open`` to 0,
   read by :mod:`models.response.travel`), logged as ``"road_closed"`` at the bridge with data

@@ -361,3 +361,20 @@ def test_side_streams_get_bridges_too(tmp_path):
     assert set(net.edge_attrs["bridge_class"][bridge].tolist()) == {float(BRIDGE_CLASS_NAMES.index("HWB28"))}
     x = net.node_x_m[net.edge_sources()[bridge]]
     assert sorted(x.tolist()) == [195.0, 215.0]  # the banks: the cells either side of column 20
+
+
+def test_started_by_the_scenario_it_still_names_the_earthquake_and_needs_a_road_network(tmp_path):
+    write_files(tmp_path)
+    # No chain rule: the process starts at 20 s, after the earthquake at 10 s, and finds it in the log.
+    text = SCENARIO.format(keys="start_s = 20.0").replace(
+        '[[chains]]\nwhen = "earthquake"\nstart = "bridges"\n', ""
+    )
+    out = Simulation(Scenario.from_text(text, base_dir=tmp_path), seed=3).run()
+    quake = next(e for e in out.events if e.kind == "earthquake")
+    [closed] = [e for e in out.events if e.kind == "road_closed"]
+    assert closed.cause_id == quake.id and closed.time_s == 20.0
+    text = SCENARIO.format(keys="").replace('model = "road_network"', 'model = "population_grid"')
+    text = text.replace('nodes = "nodes.csv"\nedges = "edges.csv"', 'districts = []\nfile = "sa1.npy"')
+    with pytest.raises(ScenarioError, match="no road network") as info:
+        Scenario.from_text(text, base_dir=tmp_path)
+    assert "impacts[0].network" in str(info.value)
