@@ -91,7 +91,6 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import ndimage
-from scipy.sparse.csgraph import dijkstra
 
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
@@ -865,8 +864,8 @@ class RescueProcess(Process):
         ]
         if ground and self.travel is not None:
             src = np.unique([int(teams.node[i]) for i, _, _ in ground])
-            dist, pred = dijkstra(self.travel.graph(), directed=True, indices=src, return_predecessors=True)
-            dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+            dist = self.travel.from_nodes(src)  # cached by the arrival matrix, trees with them
+            pred = np.stack([self.travel.predecessors(int(n)) for n in src])
             for i, j, _ in ground:
                 depart = max(t_s, teams.free_at_s[i]) + (teams.readiness_s[i] if teams.at_base[i] else 0.0)
                 depart += teams.leg_s[i]

@@ -20,11 +20,12 @@ Taking the best of several nodes keeps a point reachable when its very nearest n
 road cut off by a closure. A source point (a base given by coordinates) uses its one nearest
 connected node.
 
-:class:`TravelTimes` caches the rows of shortest times per source node and recomputes them only
-when the network changes: before each query it compares a digest of the edge arrays that set the
-times (``open``, ``speed_m_s``, ``length_m``, ``speed_factor``, the graph structure) and the
-network's ``version`` attribute when it has one. Reading the digest costs one pass over the
-edges (microseconds for 10⁵ edges), far less than one Dijkstra sweep.
+:class:`TravelTimes` caches the rows of shortest times per source node (with their shortest-path
+trees, as predecessor rows, from the same sweep) and recomputes them only when the network
+changes: before each query it compares a digest of the edge arrays that set the times (``open``,
+``speed_m_s``, ``length_m``, ``speed_factor``, the graph structure) and the network's
+``version`` attribute when it has one. Reading the digest costs one pass over the edges
+(microseconds for 10⁵ edges), far less than one Dijkstra sweep.
 
 Examples
 --------
@@ -203,6 +204,7 @@ class TravelTimes:
         self._graph: sp.csr_array | None = None
         self._edge_time: np.ndarray | None = None
         self._rows: dict[int, np.ndarray] = {}
+        self._preds: dict[int, np.ndarray] = {}
         self._tree: cKDTree | None = None
         self._tree_nodes: np.ndarray | None = None
         self.n_recomputations = 0
@@ -260,6 +262,7 @@ class TravelTimes:
             cKDTree(np.column_stack([net.node_x_m[nodes], net.node_y_m[nodes]])) if nodes.size else None
         )
         self._rows.clear()
+        self._preds.clear()
         self._signature = sig
         self.n_recomputations += 1
 
@@ -294,10 +297,11 @@ class TravelTimes:
             return rows[inv]
         missing = np.array(sorted({int(s) for s in src} - self._rows.keys()), dtype=np.int64)
         if missing.size:
-            rows = np.atleast_2d(dijkstra(self._graph, directed=True, indices=missing))
+            rows, preds = dijkstra(self._graph, directed=True, indices=missing, return_predecessors=True)
             self.n_sweeps += int(missing.size)
-            for s, row in zip(missing, rows, strict=True):
+            for s, row, pred in zip(missing, np.atleast_2d(rows), np.atleast_2d(preds), strict=True):
                 self._rows[int(s)] = row
+                self._preds[int(s)] = pred
         if src.size == 0:
             return np.empty((0, n))
         return np.stack([self._rows[int(s)] for s in src])
@@ -335,11 +339,9 @@ class TravelTimes:
         return t, index
 
     def predecessors(self, source: int) -> np.ndarray:
-        """The shortest-path tree from ``source`` as a predecessor row."""
-        self._refresh()
-        _, pred = dijkstra(self._graph, directed=True, indices=int(source), return_predecessors=True)
-        self.n_sweeps += 1
-        return pred
+        """The shortest-path tree from ``source`` as a predecessor row (cached with its times row)."""
+        self.from_nodes([int(source)])
+        return self._preds[int(source)]
 
     def path(self, source: int, target: int) -> np.ndarray:
         """Node sequence of a fastest route (empty when ``target`` cannot be reached)."""

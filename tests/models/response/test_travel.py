@@ -129,7 +129,7 @@ def test_closing_an_edge_reroutes_and_the_cache_notices():
     tt.from_nodes([0])
     tt.from_nodes([0, 0])
     assert tt.n_recomputations == 1  # unchanged network: no new graph, no new sweep
-    assert tt.n_sweeps == 2  # one for the row of node 0, one for the predecessor tree
+    assert tt.n_sweeps == 1  # the row of node 0 and its predecessor tree come from one sweep
     # close 1 -> 2 (and only that direction) in place, as the road_closures process does
     src = net.edge_sources()
     net.edge_attrs["open"][(src == 1) & (net.indices == 2)] = 0.0
