@@ -774,6 +774,7 @@ class CrowdEvacuation(Process):
         if cfg.exit_choice == "congestion_aware":
             self.target_names = list(self.router.open_exits)
             self._reevaluate(initial=True)
+            np.clip(self.peds.target, 0, max(len(self.target_names) - 1, 0), out=self.peds.target)
         else:
             fallback = ALL_EXITS if ALL_EXITS in valid else None
             new = [n if n in valid else fallback for n in self.target_names]
