@@ -384,11 +384,20 @@ def _text(values) -> list[str]:
 
 
 def _truthy(values) -> np.ndarray:
-    """A column of flags (numbers, booleans or words like "yes") as booleans."""
+    """A column of flags as booleans: numbers other than 0, or text other than empty or a "no" word.
+
+    A text column may name the thing flagged (a bridge's class, ``"HWB17"``).
+
+    Examples
+    --------
+    >>> _truthy(np.array(["", "HWB17", "no", "yes"])).tolist(), _truthy(np.array([0, 1])).tolist()
+    ([False, True, False, True], [False, True])
+    """
     v = np.asarray(values)
     if v.dtype.kind in "biuf":
         return v.astype(float) != 0
-    return np.isin(np.char.lower(np.asarray(_text(v))), ["1", "true", "yes", "y", "bridge"])
+    words = np.char.lower(np.char.strip(np.asarray(_text(v), dtype=str)))
+    return ~np.isin(words, ["", "0", "false", "no", "n", "none"])
 
 
 def _draw_network(ax, roads: dict[str, np.ndarray] | None, events: list[Event]) -> None:
@@ -414,9 +423,9 @@ def _draw_network(ax, roads: dict[str, np.ndarray] | None, events: list[Event]) 
                 marker="H",
                 color="tab:brown",
                 markeredgecolor="k",
-                mew=0.4,
-                markersize=6,
-                zorder=4,
+                mew=0.6,
+                markersize=8,
+                zorder=5.8,  # over the delivery lines
                 label=f"bridge ({int(b.sum())})",
             )
     seg_ids = np.asarray(roads["segment"], np.int64) if "segment" in roads else np.arange(x0.size)

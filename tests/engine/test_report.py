@@ -42,7 +42,7 @@ def _roads():
         "y0_m": np.zeros(3),
         "x1_m": np.array([100.0, 200.0, 300.0]),
         "y1_m": np.zeros(3),
-        "bridge": np.array(["no", "yes", "no"]),
+        "bridge": np.array(["", "HWB17", ""]),  # a bridge's HAZUS class, empty for none
     }
 
 
