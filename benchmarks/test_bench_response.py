@@ -362,3 +362,42 @@ def test_allocation_exact_vs_restricted_lp(benchmark, epoch):
     # the exact optimum is never worse than the restricted one (same penalty, more pairs)
     assert info["exact_objective"] <= info["restricted_lp_objective"] * (1 + 1e-9)
     assert info["exact_unmet_share"] <= info["restricted_lp_unmet_share"] + 1e-9
+
+
+@pytest.mark.benchmark(group="response-fleet")
+def test_fleet_dispatch(benchmark, median_s):
+    """Trucks carried across epochs: 20 000 depot-point shipments of five items cut into loads
+    (``split_loads``) and put on 129 depots' persistent trucks earliest due first
+    (``dispatch_loads``), the relief process's per-epoch step at the full epoch's size."""
+    from models.response.allocation import dispatch_loads, split_loads
+
+    rng = np.random.default_rng(3)
+    n_ship, n_dep = 20_000, 129
+    mass = rng.uniform(0.0, 6000.0, size=(n_ship, len(DEFAULT_ITEMS)))
+    depot = rng.integers(0, n_dep, size=n_ship)
+    drive = rng.uniform(300.0, 7200.0, size=n_ship)
+    vehicles = rng.integers(4, 41, size=n_dep)
+    offset = np.concatenate([[0], np.cumsum(vehicles)]).astype(np.int64)
+    out = {}
+
+    def run():
+        ship, kg = split_loads(mass, 8000.0)
+        order = np.lexsort((np.arange(ship.size), drive[ship]))
+        free = np.zeros(int(offset[-1]))
+        veh, _, _ = dispatch_loads(
+            depot[ship][order],
+            np.zeros(ship.size),
+            drive[ship][order],
+            offset,
+            free,
+            900.0,
+            900.0,
+            0.0,
+            1800.0,
+        )
+        out.update(loads=ship.size, sent=int((veh >= 0).sum()), kg=float(kg.sum()))
+
+    benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
+    np.testing.assert_allclose(out["kg"], mass.sum())
+    assert 0 < out["sent"] <= out["loads"]
+    benchmark.extra_info.update(out | {"median_s": median_s(benchmark)})
