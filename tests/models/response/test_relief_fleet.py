@@ -159,3 +159,41 @@ def test_loads_cut_off_by_a_closed_road_go_back_and_are_allocated_again_when_it_
     again = 5400.0 + R + h + t
     assert d["arrive_s"].tolist() == [first, again, again + 2 * h + 2 * t]
     assert world.kpis["relief_time_all_restored_s"].value == again + 2 * h + 2 * t + h
+
+
+def test_equally_due_loads_go_nearest_point_first():
+    import math
+
+    from engine.grid import Grid
+    from engine.rng import RandomStreams
+    from engine.scheduler import Scheduler
+    from engine.world import World
+    from models.response.relief import ReliefConfig, ReliefProcess
+    from tests.models.response.test_relief_process import line
+
+    world = World(Grid(-100.0, -100.0, 100.0, 25, 15))
+    world.networks["roads"] = line()
+    pop = world.grid.add_layer("population", "1", "people", writer="test")
+    pop.data[1, 21] = 80.0  # far block, centre (2050, 50): 1200 kg of water, two loads; made first
+    pop.data[1, 11] = 40.0  # near block, centre (1050, 50): 600 kg, one load
+    world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test").data[1, [11, 21]] = (
+        1.0
+    )
+    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
+    cfg = ReliefConfig(items=["water"], vehicle_capacity_kg=C, handling_s=H, depots=[dict(DEPOT, vehicles=1)])
+    proc = ReliefProcess(
+        cfg, name="relief", world=world, scheduler=sched, rng=np.random.default_rng(0), base_dir="."
+    )
+    sched.add_processes([proc])
+    sched.start_process(proc, cause_id=-1)
+    sched.run()
+    sched.finish()
+    h, walk = H / 2, math.hypot(50.0, 50.0) / 1.4  # blocks' centres are 70.7 m off their nodes, on foot
+    t1, t2 = 100.0 + walk, 200.0 + walk
+    d = world.tables["relief_deliveries"].columns
+    assert world.tables["relief_points"].columns["people"].tolist() == [80.0, 40.0]
+    assert d["point"].tolist() == [1, 0, 0]  # both due at 10 h: the near point's load first
+    near = R + h + t1
+    far1 = R + 2 * h + 2 * t1 + h + t2
+    far2 = far1 + 2 * h + 2 * t2
+    np.testing.assert_allclose(d["arrive_s"], [near, far1, far2], rtol=0, atol=1e-9)
