@@ -88,9 +88,11 @@ __all__ = [
     "RoadNetworkConfig",
     "Roads",
     "bridge_span_count",
+    "close_edges",
     "generate_valley_roads",
     "least_cost_path",
     "read_road_csv",
+    "reopen_edges",
     "river_crossings",
     "segment_cells",
     "segment_edges",
@@ -456,6 +458,43 @@ def segment_edges(network: Network) -> tuple[np.ndarray, np.ndarray]:
     first = np.full(int(seg.max()) + 1 if n else 0, -1, dtype=np.int64)
     first[seg[::-1]] = np.arange(n)[::-1]
     return seg, first
+
+
+def close_edges(network: Network, edges: np.ndarray) -> None:
+    """Close ``edges`` (a boolean mask or indices): one more closure holds each of them.
+
+    Several models may close the same road for different reasons (floodwater, debris, a damaged
+    bridge). Each closure is counted in the edge attribute ``closures`` and ``open`` is 1 only
+    where none holds, so one model reopening a road (the water has gone) does not reopen a
+    bridge another model found broken.
+
+    Examples
+    --------
+    >>> r = Roads(["a", "b"], np.array([0.0, 1.0]), np.zeros(2), np.array([0]), np.array([1]),
+    ...           ["street"], np.ones(1), np.ones(1))
+    >>> net = r.to_network()
+    >>> close_edges(net, np.array([0, 1])); close_edges(net, np.array([0, 1]))  # water, bridge
+    >>> reopen_edges(net, np.array([0, 1])); net.edge_attrs["open"].tolist()  # the water recedes
+    [0.0, 0.0]
+    >>> reopen_edges(net, np.array([0, 1])); net.edge_attrs["open"].tolist()
+    [1.0, 1.0]
+    """
+    attrs = network.edge_attrs
+    if "open" not in attrs:
+        attrs["open"] = np.ones(network.n_edges)
+    if "closures" not in attrs:
+        attrs["closures"] = np.where(attrs["open"] > 0.0, 0.0, 1.0)
+    attrs["closures"][edges] += 1.0
+    attrs["open"][:] = attrs["closures"] <= 0.0  # in place: others hold the array
+
+
+def reopen_edges(network: Network, edges: np.ndarray) -> None:
+    """Release one closure of each of ``edges``; an edge opens when no closure holds it."""
+    attrs = network.edge_attrs
+    if "closures" not in attrs:
+        return
+    attrs["closures"][edges] = np.maximum(attrs["closures"][edges] - 1.0, 0.0)
+    attrs["open"][:] = attrs["closures"] <= 0.0
 
 
 def river_crossings(roads: Roads, grid: Grid, river_mask: np.ndarray) -> np.ndarray:

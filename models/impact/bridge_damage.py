@@ -71,7 +71,7 @@ from scipy.special import ndtr
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.exposure.roads import BRIDGE_CLASS_NAMES, segment_edges
+from models.exposure.roads import BRIDGE_CLASS_NAMES, close_edges, segment_edges
 
 __all__ = [
     "BETA",
@@ -384,7 +384,7 @@ class BridgeDamage(Process):
                 "sa_1p0_g": float(sa10[i]),
             }
             if closed:
-                attrs["open"][on] = 0.0
+                close_edges(net, on)
                 kind = "road_closed"
             else:
                 attrs["speed_factor"][on] *= cfg.moderate_speed_factor

@@ -38,7 +38,7 @@ from pydantic import Field
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.exposure.roads import segment_cells
+from models.exposure.roads import close_edges, reopen_edges, segment_cells
 
 __all__ = ["GRAVITY_M_S2", "RoadClosures", "RoadClosuresConfig", "segment_maxima"]
 
@@ -239,7 +239,11 @@ class RoadClosures(Process):
     def _set(self, segment: int, *, closed: bool) -> None:
         self.closed[segment] = closed
         self.ever_closed[segment] |= closed
-        self.net.edge_attrs["open"][self.seg_of_edge == segment] = 0.0 if closed else 1.0
+        edges = self.seg_of_edge == segment
+        if closed:
+            close_edges(self.net, edges)
+        else:
+            reopen_edges(self.net, edges)  # a bridge closed by its damage stays closed
 
     def finish(self, t_s: float) -> None:
         """Report the closed road length and keep the table of closures."""

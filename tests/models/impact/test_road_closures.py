@@ -14,7 +14,7 @@ from engine.process import FieldSpec, Process, ProcessConfig
 from engine.rng import RandomStreams
 from engine.scheduler import Scheduler
 from engine.world import World
-from models.exposure.roads import Roads
+from models.exposure.roads import Roads, close_edges
 from models.impact.road_closures import RoadClosures, RoadClosuresConfig
 
 DX, N = 10.0, 10
@@ -65,9 +65,12 @@ def three_edge_network() -> Roads:
     )
 
 
-def run(end_s=600.0, **cfg):
+def run(end_s=600.0, broken_bridge_segment=None, **cfg):
     world = World(Grid(0.0, 0.0, DX, N, N))
     world.networks["roads"] = three_edge_network().to_network()
+    if broken_bridge_segment is not None:  # as models.impact.bridge_damage closes a bridge
+        net = world.networks["roads"]
+        close_edges(net, net.edge_attrs["segment"] == broken_bridge_segment)
     sched = Scheduler(world, RandomStreams(1), end_s=end_s)
     kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
     haz_keys = {k: cfg.pop(k) for k in ("depth_m", "speed_m_s") if k in cfg}
@@ -117,6 +120,14 @@ def test_reopen_when_the_water_goes():
     assert reopened.time_s == 300.0 and reopened.cause_id == water.id and reopened.data["edge"] == 2
     assert segment_open(world) == [0.0, 1.0, 1.0]
     assert world.kpis["roads_closed_km"].value == pytest.approx(0.09)
+
+
+def test_a_road_closed_by_its_broken_bridge_stays_closed_when_the_water_on_it_goes():
+    world, _ = run(end_s=600.0, reopen=True, broken_bridge_segment=2)
+    assert len(world.events.of_kind("road_reopened")) == 1  # the water's closure is released …
+    assert segment_open(world) == [0.0, 1.0, 0.0]  # … but the bridge's still holds segment 2
+    world, _ = run(end_s=600.0, reopen=True, broken_bridge_segment=1)
+    assert segment_open(world) == [0.0, 0.0, 1.0]
 
 
 def test_shallow_water_stays_open_unless_its_energy_head_is_too_high():
