@@ -621,6 +621,7 @@ class RescueProcess(Process):
         if travel.n_recomputations == self._network_seen:
             return
         self._network_seen = travel.n_recomputations
+        keys = _edge_keys(graph)
         teams, tasks = self.teams, self.tasks
         for i, route in list(self._routes.items()):
             nodes, times = route.nodes, route.times_s
@@ -628,7 +629,8 @@ class RescueProcess(Process):
             if passed >= nodes.size:
                 continue  # on foot from the last node
             first = max(passed - 1, 0)
-            closed = [m for m in range(first, nodes.size - 1) if not _has_edge(graph, nodes[m], nodes[m + 1])]
+            gone = ~_has_edges(keys, graph.shape[0], nodes[first:-1], nodes[first + 1 :])
+            closed = (first + np.flatnonzero(gone)).tolist()
             if not closed:
                 continue
             if passed == 0:
@@ -1069,24 +1071,28 @@ def _number(data: dict, key: str, default: float) -> float:
     return default if v is None else float(v)
 
 
-def _has_edge(graph, a: int, b: int) -> bool:
-    """Whether the open-edge CSR graph has an edge ``a -> b``."""
-    lo, hi = graph.indptr[a], graph.indptr[a + 1]
-    return bool(np.any(graph.indices[lo:hi] == b))
+def _edge_keys(graph) -> np.ndarray:
+    """Sorted keys ``src * n + dst`` of the edges of a CSR graph."""
+    n = graph.shape[0]
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    return np.sort(src * n + graph.indices.astype(np.int64))
+
+
+def _has_edges(keys: np.ndarray, n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether edges ``a[k] -> b[k]`` are among ``keys`` (:func:`_edge_keys`)."""
+    want = np.asarray(a, dtype=np.int64) * n + np.asarray(b, dtype=np.int64)
+    if keys.size == 0:
+        return np.zeros(want.size, dtype=bool)
+    at = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+    return keys[at] == want
 
 
 def _cumulative_s(graph, nodes: np.ndarray) -> np.ndarray:
     """Cumulative time at each node of a path over the open-edge graph (``0`` at the first)."""
     out = np.zeros(nodes.size)
-    for m in range(nodes.size - 1):
-        a, b = int(nodes[m]), int(nodes[m + 1])
-        lo, hi = graph.indptr[a], graph.indptr[a + 1]
-        k = lo + int(np.flatnonzero(graph.indices[lo:hi] == b)[0])
-        out[m + 1] = out[m] + float(graph.data[k])
+    if nodes.size > 1:
+        out[1:] = np.cumsum(np.asarray(graph[nodes[:-1], nodes[1:]], dtype=np.float64).ravel())
     return out
-
-
-_ = TEAM_KINDS  # the kinds a TeamConfig accepts are these
 
 
 def points_to_cells(grid, x_m, y_m, values) -> np.ndarray:
