@@ -257,4 +257,4 @@ def test_full_district_run():
     dosed = carried >= AEGL2_LOAD
     assert dosed.sum() > 0.5 * ids.size
     err = np.abs(load[dosed] / carried[dosed] - 1.0)
-    assert np.median(err) < 0.02 and np.quantile(err, 0.95) < 0.1
+    assert np.median(err) < 0.01 and np.quantile(err, 0.95) < 0.03  # measured 0.34 % and 0.53 %
