@@ -692,8 +692,10 @@ def draw_unmet_series(table: dict[str, np.ndarray], path: Path) -> str:
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(panels) :]:
         ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel(f"time ({unit})", fontsize=8)
+    for c in range(cols):  # the time axis under the lowest panel of each column
+        r = (len(panels) - 1 - c) // cols
+        axes[r][c].set_xlabel(f"time ({unit})", fontsize=8)
+        axes[r][c].xaxis.set_tick_params(labelbottom=True)
     handles = {}
     for ax in axes.ravel():
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
