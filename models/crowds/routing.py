@@ -35,6 +35,37 @@ Speed
     distance. The ramp uses the walls with all exits open, fixed for the router's life, so
     closing an exit changes only the fields that aimed at it.
 
+    Same remedy elsewhere: a metric that grows near obstacles in the eikonal (Hartmann 2010,
+    navigation fields for arbitrary metrics; Vadere's ``TimeCostFunctionObstacleDistance`` adds
+    ``height (1 − d/width)`` to the slowness ``1/F`` within ``width`` of an obstacle [source read]).
+    Where the straight line to the target stays ``d₀`` from every wall, ``T`` is the plain
+    geodesic exactly; round an inner corner the descent path keeps about ``0.94 d₀`` (f_min
+    0.1) from it, the clearance of the minimum-time path (``tests/models/crowds/
+    test_routing_walls.py`` checks both against independent oracles).
+
+    What it does not do: make a crowd use a corridor's width round a bend. Every path still
+    converges on the same lane ``≈ d₀`` off the inner corner, so in RiMEA test 15 (6 m wide
+    corridors of ``tests/models/crowds/test_rimea.py``, 100 people, collision-free speed model)
+    the cornered corridor stays the slowest (long / short / corner, s, measured):
+
+    ==============================  ======  =======  ========
+    field                           long    short    corner
+    ==============================  ======  =======  ========
+    plain geodesic (d₀ = 0)         28.5    20.8     50.6
+    default (0.4 m, f_min 0.1)      28.6    20.8     46.0
+    d₀ = 1.0 m, f_min 0.1           30.4    22.6     43.1
+    d₀ = 2.0 m, f_min 0.1           31.8    24.0     34.3
+    d₀ = 3.0 m, f_min 0.3           35.8    27.8     33.6
+    ==============================  ======  =======  ========
+
+    Only a ramp across the whole half-width (centre-line routing) orders them, and by slowing
+    the straight corridors, whose crowd it squeezes to the middle. The social force model
+    (150 people) orders them from d₀ = 1.5 m (f_min 0.05: 28.4 / 19.1 / 26.7 s; default
+    24.7 / ~ / 27.8 s). A density-dependent speed in the eikonal (Hughes 2002, the quickest
+    path of Kretz 2009, here Weidmann's v(ρ)/v0 from agents smoothed over 0.5-2 m, fields
+    re-solved every 1-2 s) gave corner 35-44 s against long 32-38 s: no better. The default
+    stays 0.4 m; the residual corner jam is the crowd model's, not the field's.
+
 Direction
     The desired direction is ``−∇T / |∇T|`` with the upwind one-sided differences of the
     solver (toward the smaller neighbour on each axis; neighbours outside the area count as
@@ -64,6 +95,12 @@ Zhao, H. (2005). A fast sweeping method for Eikonal equations. *Math. Comp.* 74,
 [recalled: error order of the upwind scheme].
 Graf, A. (2015). Floor-field router of JuPedSim (``FloorfieldViaFM``, ``setSpeed``: linear
 speed ramp near walls) [source read in the JuPedSim repository].
+Hartmann, D. (2010). Adaptive pedestrian dynamics based on geodesics. *New J. Phys.* 12,
+043032 [abstract read].
+Hughes, R. L. (2002). A continuum theory for the flow of pedestrians. *Transp. Res. B* 36(6),
+507–535 [recalled: potential with ``|∇φ| = 1/f(ρ)``].
+Kretz, T. (2009). Pedestrian traffic: on the quickest path. *J. Stat. Mech.* P03012,
+arXiv:0901.0170 [abstract read: crowds round a corner keep a distance from it].
 Wardrop, J. G. (1952). Some theoretical aspects of road traffic research. *Proc. ICE* 1(3),
 325–378.
 """
