@@ -123,6 +123,14 @@ class LineSpec(_Strict):
     end_m: Point
 
 
+class ExitSpec(LineSpec):
+    """An exit, optionally with a door-flow limit (NIST TN 1822 Verif.5.2; IMO uses 1.33)."""
+
+    max_flow_p_per_m_s: float | None = Field(
+        None, ge=0, description="most persons per metre of width per second through it; none = unlimited"
+    )
+
+
 class StairSpec(_Strict):
     """A stair: a polygon with plan speed factors up and down (see :class:`models.crowds.geometry.Stair`)."""
 
@@ -139,7 +147,7 @@ class GeometrySpec(_Strict):
     file: DataFile | None = Field(None, description="GeoJSON or WKT file, relative to the scenario")
     walkable: list[Point] | None = Field(None, description="exterior ring of the walkable floor")
     holes: list[list[Point]] = Field(default_factory=list, description="obstacle rings")
-    exits: list[LineSpec] = Field(default_factory=list)
+    exits: list[ExitSpec] = Field(default_factory=list)
     waypoints: list[LineSpec] = Field(default_factory=list)
     stairs: list[StairSpec] = Field(default_factory=list)
 
@@ -742,6 +750,10 @@ class CrowdEvacuation(Process):
             model=cfg.dynamics,
             parameters=cfg.csm if cfg.dynamics == "csm" else cfg.sfm,
             parallel=cfg.threads > 1,
+            exit_max_flow_p_per_m_s=[
+                next((e.max_flow_p_per_m_s for e in cfg.geometry.exits if e.name == n), None)
+                for n in self.router.open_exits
+            ],
         )
 
     def _reevaluate(self, *, initial: bool = False) -> None:

@@ -21,6 +21,10 @@ dead; evacuated pedestrians have left it):
    within the cut-off of the pedestrian's cell: any move shorter than the cut-off is covered).
 4. **Exits**: a pedestrian whose move touches an exit segment, or who ends inside an exit
    region (an axis-aligned box), is evacuated at the end of the step and leaves the floor.
+   An exit segment may have a door-flow limit (``exit_max_flow_p_per_m_s``): its crossers are
+   then held, and a serial pass after the moves lets them out one token each from the exit's
+   token bucket (``cap × width`` tokens per second, at most one token stored); the others stay
+   where the step began, just before the line, and try again (:func:`_grant_exit_tokens`).
 
 **Collision-free speed model** (``model="csm"``; Tordeux, Chraibi & Seyfried 2016, as JuPedSim
 1.4.2 implements it, ``libsimulator/src/CollisionFreeSpeedModel.cpp``)::
@@ -54,6 +58,25 @@ HFV 2000 values: ``m = 80 kg``, ``τ = 0.5 s``, ``A = 2000 N``, ``B = 0.08 m``,
 ``k = 1.2e5 kg s⁻²``, ``κ = 2.4e5 kg m⁻¹ s⁻¹``, radii 0.25-0.35 m (as pedestriandynamics.org's
 SFM page, which follows HFV 2000, lists them; the paper itself was not read).
 
+**Field of view** (optional, off by default): Helbing & Molnár (1995, the direction-dependent
+weight of their eq. 7 [recalled], field of view ``2φ = 200°``) weigh the social (exponential)
+term of ``f_ij`` by ``w = 1`` if ``j`` lies within ``φ`` of the way ``i`` looks, else by
+``c`` (``0 <= c <= 1``)::
+
+    f_ij = [w_ij A exp((r_ij − d_ij)/B) + k g(r_ij − d_ij)] n_ij + κ g(r_ij − d_ij) Δv^t_ji t_ij
+    w_ij = 1 if h_i · (x_j − x_i) >= d_ij cos φ else c
+
+The agent looks where it walks, ``h_i = v_i/|v_i|`` (the "direction of motion" of Johansson,
+Helbing & Shukla 2007's angular weight [recalled]), or along its desired direction ``e0_i``
+below ``VIEW_MIN_SPEED_M_S``. Body force, friction and walls stay isotropic. ``c = 1`` (the
+default, :class:`SfmParameters`) is HFV 2000 exactly. What it does (measured, c = 0.75, the
+crowd tests' set-ups): those ahead push harder than those behind, so a crowd walking together
+slows with density (periodic corridor 10 m × 3 m: 1.34 / 1.32 / 0.87 / ≈0 m/s at 0.5 / 1 / 2
+/ 3 persons/m²) and queues walk slowly, and the crowd presses less into a door (1 m door,
+100 people: 1.40 persons/s, against 2.05 with c = 1). Referring the view to the desired
+direction instead (as Helbing & Molnár do) makes a dense periodic crowd walk backwards (−2
+m/s at 4 persons/m², c = 0.75); the walking direction turns the view round and stops it near 0.
+
 Speed (``benchmarks/crowd_vs_jupedsim.py`` runs the step beside JuPedSim 1.4.2; the profile
 and the measured effect of each choice are in ``benchmarks/README.md``): each pedestrian's
 neighbours within the cut-off are first copied, without a data-dependent branch, into a small
@@ -68,7 +91,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numba
 import numpy as np
@@ -80,6 +103,7 @@ from models.crowds.agents import EVACUATED, WAITING, WALKING, Pedestrians
 
 __all__ = [
     "MODELS",
+    "SFM_FIELD_OF_VIEW",
     "SUBCOLUMNS",
     "WALL_SKIN_M",
     "CsmParameters",
@@ -96,6 +120,10 @@ __all__ = [
 MODELS = {"csm": 0, "sfm": 1}
 #: Closest a pedestrian's centre may come to a wall segment (a numerical skin, not a body size).
 WALL_SKIN_M = 1e-6
+#: Below this speed the social force model's field of view centres on the desired direction.
+VIEW_MIN_SPEED_M_S = 0.05
+#: A pedestrian held at a capped exit stops this far (along its move) before the exit line.
+HOLD_GAP_M = 1e-3
 #: Inside a cell, pedestrians are ordered by sub-column (this many per cell).
 SUBCOLUMNS = 8
 #: Most sort keys (cells × sub-columns); larger floors get larger cells.
@@ -122,7 +150,11 @@ class CsmParameters(BaseModel):
 
 
 class SfmParameters(BaseModel):
-    """Social force model constants (Helbing, Farkas & Vicsek 2000)."""
+    """Social force model constants (Helbing, Farkas & Vicsek 2000; optional field of view).
+
+    ``outside_view_weight = 1`` (default) is HFV 2000; :data:`SFM_FIELD_OF_VIEW` is the
+    field-of-view variant the crowd tests run (see the module docstring).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -132,6 +164,12 @@ class SfmParameters(BaseModel):
     body_stiffness_kg_s2: float = Field(1.2e5, ge=0, description="k: body compression coefficient")
     friction_kg_m_s: float = Field(2.4e5, ge=0, description="κ: sliding friction coefficient")
     cutoff_m: float = Field(3.0, gt=0, description="neighbours farther than this are ignored")
+    view_angle_deg: float = Field(
+        200.0, gt=0, le=360, description="2φ: field of view about the walking direction (H. & M. 1995)"
+    )
+    outside_view_weight: float = Field(
+        1.0, ge=0, le=1, description="c: weight of the social force from neighbours outside the view"
+    )
 
     def vector(self) -> np.ndarray:
         """The constants in the order the kernel reads them."""
@@ -141,7 +179,15 @@ class SfmParameters(BaseModel):
             self.body_stiffness_kg_s2,
             self.friction_kg_m_s,
         )
-        return np.array([self.cutoff_m, self.mass_kg, a, b, k, kappa])
+        cos_view = math.cos(math.radians(self.view_angle_deg / 2))
+        return np.array([self.cutoff_m, self.mass_kg, a, b, k, kappa, cos_view, self.outside_view_weight])
+
+
+#: The social force model with Helbing & Molnár's (1995) field of view: 2φ = 200°, social push
+#: from outside it weighed by c = 0.75 (chosen here: the RiMEA 12 and 13 behaviours appear for
+#: c <= 0.75, the crowd still presses 1.4 persons/s through a 1 m door; c = 0.5 stops RiMEA 10's
+#: standoff too but lets only 0.86 persons/s through that door).
+SFM_FIELD_OF_VIEW = SfmParameters(outside_view_weight=0.75)
 
 
 @dataclass
@@ -581,12 +627,13 @@ def _csm_velocity(xi, yi, ri, e0x, e0y, v0, gap_s, nb, n, walls, near, nw, param
 
 
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf):  # pragma: no cover - compiled
+def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf, hx, hy, cos_view, c_out):  # pragma: no cover
     """Neighbour forces of Helbing, Farkas & Vicsek (2000) eq. 2 over ``nb``, friction split.
 
     Returns the normal forces plus the friction's part in the neighbours' velocities,
-    ``Σ [A e^{(l−d)/B} + k g] n + κ g (v_j · t) t``, and the friction matrix ``C = Σ κ g t tᵀ``
-    that multiplies the agent's own velocity (``−C v_i``). SIMD loop.
+    ``Σ [w A e^{(l−d)/B} + k g] n + κ g (v_j · t) t`` (``w`` the field-of-view weight about
+    the heading ``h``), and the friction matrix ``C = Σ κ g t tᵀ`` that multiplies the agent's
+    own velocity (``−C v_i``). SIMD loop.
     """
     dx_, dy_, l_ = nb[_DX], nb[_DY], nb[_L]
     fx = fy = cxx = cxy = cyy = 0.0
@@ -596,7 +643,8 @@ def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf):  # pragma: no 
         tx, ty = dy_[j] / d, -dx_[j] / d  # t = (−n_y, n_x), n = (x_i − x_j)/d
         overlap = l_[j] - d
         c = kf * max(overlap, 0.0)
-        f = a * fast_exp(overlap * inv_b) + kb * max(overlap, 0.0)
+        seen = dx_[j] * hx + dy_[j] * hy >= cos_view * d  # inside the field of view about h
+        f = a * fast_exp(overlap * inv_b) * (1.0 if seen else c_out) + kb * max(overlap, 0.0)
         vt = c * (svx[idx[j]] * tx + svy[idx[j]] * ty)
         real = d2 > 0.0
         fx += (-f * dx_[j] / d + vt * tx) if real else 0.0
@@ -632,7 +680,14 @@ def _sfm_velocity(
     """
     mass, a, b, kb, kf = params[1], params[2], params[3], params[4], params[5]
     ri, vxi, vyi = sr[k], svx[k], svy[k]
-    fx, fy, cxx, cxy, cyy = _sfm_neighbour_force(nb, idx, n, svx, svy, a, 1.0 / b, kb, kf)
+    speed = math.sqrt(vxi * vxi + vyi * vyi)
+    if speed >= VIEW_MIN_SPEED_M_S:  # the view looks where the agent walks (Johansson et al. 2007)
+        hx, hy = vxi / speed, vyi / speed
+    else:  # at rest: where it wants to go
+        hx, hy = e0x, e0y
+    fx, fy, cxx, cxy, cyy = _sfm_neighbour_force(
+        nb, idx, n, svx, svy, a, 1.0 / b, kb, kf, hx, hy, params[6], params[7]
+    )
     for q in range(nw):
         px, py = _nearest_on_segment(walls, near[q], xi, yi)
         dx, dy = xi - px, yi - py
@@ -675,8 +730,8 @@ def _wall_safe_move(px, py, mx, my, walls, wall_idx, wlo, whi):  # pragma: no co
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _exits_touched(px, py, qx, qy, exits, exit_boxes):  # pragma: no cover - compiled
-    """Whether the move P→Q touches an exit segment or ends inside an exit box."""
+def _exit_touched(px, py, qx, qy, exits, exit_boxes):  # pragma: no cover - compiled
+    """The exit the move P→Q touches: segment ``e`` (``e``), box ``b`` (``n_segments + b``), none (−1)."""
     for e in range(exits.shape[0]):
         x0, y0, x1, y1 = exits[e, 0], exits[e, 1], exits[e, 2], exits[e, 3]
         if max(px, qx) < min(x0, x1) or min(px, qx) > max(x0, x1):
@@ -684,16 +739,72 @@ def _exits_touched(px, py, qx, qy, exits, exit_boxes):  # pragma: no cover - com
         if max(py, qy) < min(y0, y1) or min(py, qy) > max(y0, y1):
             continue
         if segments_touch(px, py, qx, qy, x0, y0, x1, y1):
-            return True
+            return e
     for e in range(exit_boxes.shape[0]):
         if exit_boxes[e, 0] <= qx <= exit_boxes[e, 2] and exit_boxes[e, 1] <= qy <= exit_boxes[e, 3]:
-            return True
-    return False
+            return exits.shape[0] + e
+    return -1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _short_of_line(px, py, qx, qy, seg, gap):  # pragma: no cover - compiled
+    """The point of the move P→Q ``gap`` metres before the line through ``seg``.
+
+    P itself if the move meets the line within ``gap`` of P, or runs along it.
+    """
+    sx_, sy_ = seg[2] - seg[0], seg[3] - seg[1]
+    mx, my = qx - px, qy - py
+    toward = mx * sy_ - my * sx_  # rate at which the move approaches the line (× the line's length)
+    if toward == 0.0:
+        return px, py
+    u = ((seg[0] - px) * sy_ - (seg[1] - py) * sx_) / toward  # fraction of the move at the line
+    u -= gap / math.sqrt(mx * mx + my * my)
+    if not u > 0.0:
+        return px, py
+    u = min(u, 1.0)
+    return px + u * mx, py + u * my
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _grant_exit_tokens(n_floor, t, dt, agents, scratch, geometry, gates):  # pragma: no cover - compiled
+    """Let through the pedestrians held at capped exits while tokens last; stop the others.
+
+    Serial, after every block has moved (so the same in the serial and the parallel kernel):
+    each capped exit's bucket gains ``rate Δt`` tokens; the held pedestrians are taken in
+    sorted order (cell row, then sub-column: a fixed order, whatever the thread count), one
+    token each; one without a token makes only the part of its move that ends ``HOLD_GAP_M``
+    before the exit line (or none: it stays where the step began), stops (zero velocity) and
+    tries again next step. A part of a move that touched no wall touches none, and the
+    collision-free speed model's moves stay collision-free when shortened. Buckets then hold at most one
+    token, so an idle exit lets one person through at once and never a burst.
+    """
+    x, y, vx, vy, _, _, _, _, state, _, evacuated_at = agents
+    order, sx, sy = scratch[2], scratch[3], scratch[4]
+    rate, tokens, want = gates
+    exits = geometry[4]
+    for e in range(rate.shape[0]):
+        if rate[e] < np.inf:
+            tokens[e] += rate[e] * dt
+    for k in range(n_floor):
+        e = want[k]
+        if e < 0:
+            continue
+        want[k] = -1
+        i = order[k]
+        if tokens[e] >= 1.0:
+            tokens[e] -= 1.0
+            state[i] = EVACUATED
+            evacuated_at[i] = t + dt
+        else:
+            x[i], y[i] = _short_of_line(sx[k], sy[k], x[i], y[i], exits[e], HOLD_GAP_M)
+            vx[i] = vy[i] = 0.0
+    for e in range(rate.shape[0]):
+        tokens[e] = min(tokens[e], 1.0)
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _block(
-    b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params
+    b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params, gates
 ):  # pragma: no cover
     """Step block ``b`` of ``N_BLOCKS`` equal blocks of the sorted pedestrians, with its own buffers.
 
@@ -737,14 +848,18 @@ def _block(
         if clipped:
             nvx, nvy = mx / dt, my / dt
         x[i], y[i], vx[i], vy[i] = px + mx, py + my, nvx, nvy
-        if _exits_touched(px, py, px + mx, py + my, exits, exit_boxes):
-            state[i] = EVACUATED
-            evacuated_at[i] = t + dt
+        e = _exit_touched(px, py, px + mx, py + my, exits, exit_boxes)
+        if e >= 0:
+            if e < exits.shape[0] and gates[0][e] < np.inf:
+                gates[2][k] = e  # a capped exit: held until the serial pass hands out tokens
+            else:
+                state[i] = EVACUATED
+                evacuated_at[i] = t + dt
 
 
 @numba.njit(cache=True, error_model="numpy")
 def advance_pedestrians(
-    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params
+    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params, gates
 ):  # pragma: no cover
     """Advance ``n_steps`` steps of ``dt`` from ``t0``, serially; see the module docstring.
 
@@ -760,13 +875,15 @@ def advance_pedestrians(
         t = t0 + s * dt
         n_floor, most = _sort_into_cells(agents, scratch, grid, t, model == 1)
         for b in range(N_BLOCKS):
-            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params)
+            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params, gates)
+        if gates[2].shape[0] > 0:
+            _grant_exit_tokens(n_floor, t, dt, agents, scratch, geometry, gates)
     return n_floor
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def advance_pedestrians_parallel(
-    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params
+    t0, dt, n_steps, model, agents, scratch, grid, geometry, field, params, gates
 ):  # pragma: no cover
     """:func:`advance_pedestrians` with the blocks of pedestrians spread over threads (same result)."""
     n_floor = 0
@@ -774,7 +891,9 @@ def advance_pedestrians_parallel(
         t = t0 + s * dt
         n_floor, most = _sort_into_cells(agents, scratch, grid, t, model == 1)
         for b in numba.prange(N_BLOCKS):
-            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params)
+            _block(b, n_floor, most, t, dt, model, agents, scratch, grid, geometry, field, params, gates)
+        if gates[2].shape[0] > 0:
+            _grant_exit_tokens(n_floor, t, dt, agents, scratch, geometry, gates)
     return n_floor
 
 
@@ -788,6 +907,19 @@ def _segments(name: str, value, width: int = 4) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != width or not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be a finite (n, {width}) array, got shape {arr.shape}")
     return np.ascontiguousarray(arr)
+
+
+def _exit_rates(max_flow, exits: np.ndarray) -> np.ndarray:
+    """Tokens per second of each exit segment: cap × its length; ``inf`` where uncapped."""
+    m = exits.shape[0]
+    if max_flow is None:
+        return np.full(m, np.inf)
+    caps = np.array([np.inf if c is None else float(c) for c in max_flow], dtype=np.float64)
+    if caps.shape != (m,):
+        raise ValueError(f"exit_max_flow_p_per_m_s needs one value per exit ({m}), got {caps.shape[0]}")
+    if np.isnan(caps).any() or (caps < 0).any():
+        raise ValueError(f"exit_max_flow_p_per_m_s must be >= 0 (None = unlimited), got {caps.tolist()}")
+    return caps * np.hypot(exits[:, 2] - exits[:, 0], exits[:, 3] - exits[:, 1])
 
 
 class PedestrianStepper:
@@ -810,6 +942,11 @@ class PedestrianStepper:
         Model constants; the published defaults when omitted.
     parallel
         Use the ``prange`` kernel (the same trajectories, to rounding, on any number of threads).
+    exit_max_flow_p_per_m_s
+        Optional door-flow limit per exit segment (one entry per row of ``exits``; ``None`` or
+        ``inf`` = unlimited, the default for all), persons per metre of the segment's length per
+        second: a token bucket per exit (see :func:`_grant_exit_tokens`). NIST TN 1822 Verif.5.2
+        lets a model impose such a maximum specific flow; the IMO MSC/Circ.1238 value is 1.33.
 
     Examples
     --------
@@ -824,6 +961,12 @@ class PedestrianStepper:
     (6.0, 1)
     """
 
+    #: The constants a stepper uses when none are given, per model (published defaults).
+    DEFAULT_PARAMETERS: ClassVar[dict[str, CsmParameters | SfmParameters]] = {
+        "csm": CsmParameters(),
+        "sfm": SfmParameters(),
+    }
+
     def __init__(
         self,
         walls,
@@ -834,11 +977,12 @@ class PedestrianStepper:
         model: Literal["csm", "sfm"] = "csm",
         parameters: CsmParameters | SfmParameters | None = None,
         parallel: bool = False,
+        exit_max_flow_p_per_m_s=None,
     ) -> None:
         if model not in MODELS:
             raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
         expected = CsmParameters if model == "csm" else SfmParameters
-        parameters = expected() if parameters is None else parameters
+        parameters = self.DEFAULT_PARAMETERS[model] if parameters is None else parameters
         if not isinstance(parameters, expected):
             raise TypeError(f"model {model!r} takes {expected.__name__}, got {type(parameters).__name__}")
         direction = DirectionRaster.of(direction)
@@ -846,6 +990,9 @@ class PedestrianStepper:
         self.walls = _segments("walls", walls)
         self.exits = _segments("exits", exits)
         self.exit_regions = _segments("exit_regions", exit_regions)
+        self.exit_rate_p_s = _exit_rates(exit_max_flow_p_per_m_s, self.exits)
+        self.exit_tokens = np.ones(self.exits.shape[0])  # full buckets: one person each
+        self._want = np.full(0, -1, np.int32)
         self._params = parameters.vector()
         reach = parameters.cutoff_m
         pts = np.concatenate([a.reshape(-1, 2) for a in (self.walls, self.exits, self.exit_regions)])
@@ -896,6 +1043,11 @@ class PedestrianStepper:
             *(peds.reaction_s, peds.state, peds.target, peds.evacuated_at_s),
         )
         kernel = advance_pedestrians_parallel if self.parallel else advance_pedestrians
-        args = (agents, self._scratch_for(peds.size), self.grid, self._geometry, self._field, self._params)
+        capped = bool(np.isfinite(self.exit_rate_p_s).any())
+        if self._want.shape[0] != (peds.size if capped else 0):
+            self._want = np.full(peds.size if capped else 0, -1, np.int32)
+        gates = (self.exit_rate_p_s, self.exit_tokens, self._want)
+        scratch = self._scratch_for(peds.size)
+        args = (agents, scratch, self.grid, self._geometry, self._field, self._params, gates)
         kernel(float(t_s), float(dt_s), int(n_steps), MODELS[self.model], *args)
         return float(t_s) + n_steps * float(dt_s)
