@@ -61,10 +61,16 @@ Speed
     Only a ramp across the whole half-width (centre-line routing) orders them, and by slowing
     the straight corridors, whose crowd it squeezes to the middle. The social force model
     (150 people) orders them from d₀ = 1.5 m (f_min 0.05: 28.4 / 19.1 / 26.7 s; default
-    24.7 / ~ / 27.8 s). A density-dependent speed in the eikonal (Hughes 2002, the quickest
-    path of Kretz 2009, here Weidmann's v(ρ)/v0 from agents smoothed over 0.5-2 m, fields
-    re-solved every 1-2 s) gave corner 35-44 s against long 32-38 s: no better. The default
-    stays 0.4 m; the residual corner jam is the crowd model's, not the field's.
+    24.7 / 16.4 / 27.8 s). Other start jitters (seeds 0-4, default ramp, 100 people, csm)
+    give the corner 45.6-48.2 s against 28.5 s long. Two further fields were tried and not
+    adopted: a density-dependent speed in the eikonal (Hughes 2002, the quickest path of
+    Kretz 2009; here Weidmann's v(ρ)/v0 of the agents smoothed over 0.5-2 m, fields re-solved
+    every 1-2 s) gave corner 35-44 s against long 32-38 s; a ramp round reflex vertices only,
+    ``F = 0.3 + 0.7 min(r/4 m, 1)`` (with ``F ∝ r`` every arc round the corner takes the same
+    time, so the crowd keeps its lanes), gave corner 28.3-28.6 s against long 28.5-28.6 s
+    (seeds 0-4): as slow as the long corridor, not between, and tuned to this 6 m corridor.
+    The default stays 0.4 m: none of these orders the crowd without slowing the straight
+    corridors or being tuned to this one corridor.
 
 Direction
     The desired direction is ``−∇T / |∇T|`` with the upwind one-sided differences of the
