@@ -326,7 +326,11 @@ class RescueProcess(Process):
         if any(t.kind == "fixed_wing" for t in config.teams) and not (
             any(s.kind == "airstrip" for s in config.landing_sites)
             or any(f.kind == "airstrip" for f in facilities.values())
-            or (not config.landing_sites and not facilities and config.open_ground is None)
+            or (
+                not config.landing_sites
+                and not any(f.kind in LANDING_KINDS for f in facilities.values())
+                and config.open_ground is None
+            )  # no landing model at all: aircraft land at the task, as before
         ):
             raise ScenarioError(
                 "fixed-wing aircraft need a runway: add a landing site (or facility) of kind 'airstrip'",

@@ -135,6 +135,26 @@ def test_a_helicopter_lands_at_the_helipad_and_the_crew_walks_to_the_task():
     assert _heli(world)["arrive_s"] == pytest.approx(1800.0 + math.hypot(30000.0, 39580.0) / 50.0, abs=1e-9)
 
 
+def test_a_landing_site_may_name_a_facility():
+    # the same hand check as above, the pad given as a [[facilities]] entry named in landing_sites
+    pad = Facility("school_pad", "helipad", 2000.0, 420.0)
+    air = {"name": "air", "x_m": 2000.0 - 30000.0, "y_m": 420.0 - 40000.0}
+    sites = [{"name": "pad", "facility": "school_pad"}]
+    world = run(
+        trapped=TRAPPED,
+        facilities=[pad],
+        bases=[STATION, air],
+        teams=[HELI],
+        medevac_sites=1,
+        landing_sites=sites,
+    )
+    assert _heli(world)["arrive_s"] == pytest.approx(3100.0, abs=1e-9)
+    # a scenario with [[facilities]] but none to land at, and no landing sites: fixed wing is fine
+    wing = {"name": "plane", "kind": "fixed_wing", "base": "station", "cruise_speed_m_s": 80.0}
+    cfg = RescueConfig(bases=[STATION], teams=[wing])
+    RescueProcess.check(cfg, SimpleNamespace(facilities=(SimpleNamespace(name="h", kind="hospital"),)), "r")
+
+
 def test_a_flooded_helipad_is_not_used():
     air = {"name": "air", "x_m": -28000.0, "y_m": -39580.0}
     sites = [
