@@ -34,7 +34,18 @@ time), ``<name>_exit_flow`` (persons/s through each exit per engine step), ``<na
 ``<name>_geometry``; maps ``<name>_max_density_p_m2``, ``<name>_dead`` and
 ``<name>_incapacitated`` on the engine grid; KPIs ``<name>_evacuation_time_s`` (from the
 process start until the last person able to leave has left), ``<name>_evacuation_time_95_s``,
-counts by fate and cause, and ``<name>_crush_risk_events``.
+counts by fate and cause, and ``<name>_crush_risk_events``. ``<name>_exits`` also holds each
+exit's segment (``x0_m, y0_m, x1_m, y1_m``, crowd frame).
+
+Doses: where a coupling exists, ``<name>_agents`` carries each person's dose at the end
+(``toxic_load`` in the probit's load units, ``smoke_fed``, ``heat_dose``), the table
+``<name>_dose_thresholds`` their reference values (median lethal load, AEGL-2/-3 60-minute
+loads, FED 0.3 and the incapacitation FED, the incapacitation load), and the KPIs
+``<name>_people_dosed_aegl2`` / ``_aegl3`` (toxic load at or above the 60-minute AEGL load;
+only for substances with AEGLs) and ``<name>_people_fed_0_3`` count people past them.
+``gas.incapacitation_load`` or ``gas.incapacitation_aegl`` (default off) let gas incapacitate.
+``times_from = "<event kind>"`` counts the evacuation-time KPIs from the first such event (an
+evacuation order) instead of the process start.
 """
 
 from __future__ import annotations
@@ -73,6 +84,7 @@ from models.crowds.exposure import (
     FLOOD_INCAPACITATED,
     WADING_SPEED_KNOTS,
     CrushMonitor,
+    aegl_equivalent_load,
     fed_rate_per_min,
     flood_outcome,
     lethal_loads,
@@ -94,7 +106,7 @@ from models.crowds.routing import (
     exit_capacity_p_s,
     nearest_exit,
 )
-from models.impact.probit import mg_m3_to_ppm
+from models.impact.probit import mg_m3_to_ppm, ppm_to_mg_m3
 from models.impact.thermal import THERMAL_PROBITS
 from models.substances import get_substance
 
@@ -308,10 +320,28 @@ class FloodCoupling(_Strict):
 
 
 class GasCoupling(_Strict):
-    """Toxic gas: the substance whose lethality probit applies to ``gas_concentration_mg_m3``."""
+    """Toxic gas: the substance whose lethality probit applies to ``gas_concentration_mg_m3``.
+
+    Gas kills by the probit; it also incapacitates (the person stops where they stand) when
+    ``incapacitation_load`` (in the probit's load units, e.g. ppm² min) or
+    ``incapacitation_aegl`` (the 60-minute AEGL-2 or AEGL-3 load of the substance) is given:
+    an assumption, off by default (:mod:`models.crowds.exposure`).
+    """
 
     substance: str | None = None
     probit: str | None = Field(None, description="probit key; the substance's default if omitted")
+    incapacitation_load: float | None = Field(
+        None, gt=0, description="toxic load (probit units, minutes) that incapacitates; none = off"
+    )
+    incapacitation_aegl: Literal[2, 3] | None = Field(
+        None, description="incapacitate at this AEGL level's 60-minute load; none = off"
+    )
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> GasCoupling:
+        if self.incapacitation_load is not None and self.incapacitation_aegl is not None:
+            raise ValueError("give incapacitation_load or incapacitation_aegl, not both")
+        return self
 
 
 class HeatCoupling(_Strict):
@@ -363,6 +393,11 @@ class CrowdEvacuationConfig(ProcessConfig):
     heat: HeatCoupling = HeatCoupling()
     smoke: SmokeCoupling = SmokeCoupling()
     crush: CrushSpec = CrushSpec()
+    times_from: str = Field(
+        "start",
+        min_length=1,
+        description='evacuation-time KPIs count from "start" (process start) or the first event of this kind',
+    )
 
     @model_validator(mode="after")
     def _steps(self) -> CrowdEvacuationConfig:
@@ -569,6 +604,22 @@ class CrowdEvacuation(Process):
                 get_substance(config.gas.substance).lethality_probit(config.gas.probit)
             except ValueError as exc:
                 raise ScenarioError(str(exc), key=f"{key}.gas") from None
+        gas = config.gas
+        if gas.substance is None and (gas.incapacitation_load or gas.incapacitation_aegl):
+            raise ScenarioError(
+                'gas incapacitation needs the gas\'s substance = "..."', key=f"{key}.gas.substance"
+            )
+        if gas.incapacitation_aegl is not None and not get_substance(gas.substance).aegl_durations_min:
+            raise ScenarioError(
+                f"no AEGL values are tabulated for {gas.substance}; give incapacitation_load instead",
+                key=f"{key}.gas.incapacitation_aegl",
+            )
+        if config.times_from != "start" and config.times_from not in kinds:
+            raise ScenarioError(
+                f'no event of kind "{config.times_from}" can happen{did_you_mean(config.times_from, kinds)}; '
+                'use "start" or an event kind',
+                key=f"{key}.times_from",
+            )
         if config.heat.probit not in THERMAL_PROBITS:
             raise ScenarioError(
                 f"unknown thermal probit; use one of {', '.join(THERMAL_PROBITS)}", key=f"{key}.heat.probit"
@@ -587,9 +638,16 @@ class CrowdEvacuation(Process):
         super().setup()
         self.pending_closures: list[tuple[str, int, dict]] = []
         self._ready = False
+        self.times_from_s = math.nan  # time of the first ``times_from`` event (KPI reference)
+        if self.config.times_from != "start":  # type: ignore[attr-defined]
+            self.scheduler.subscribe(self.config.times_from, self._times_from_handler)  # type: ignore[attr-defined]
         for c in self.config.close_exits:  # type: ignore[attr-defined]
             if c.when is not None:
                 self.scheduler.subscribe(c.when, self._closure_handler(c))
+
+    def _times_from_handler(self, event: Event) -> None:
+        if math.isnan(self.times_from_s):
+            self.times_from_s = event.time_s
 
     def _closure_handler(self, c: ExitClosureSpec):
         def handler(event: Event) -> None:
@@ -701,16 +759,24 @@ class CrowdEvacuation(Process):
         n = self.peds.size
         rng = self.rng
         self.gas_probit = None
+        self.aegl_loads: dict[int, float] = {}  # AEGL level -> its 60-minute load (probit units)
+        self.gas_incapacitation_load = math.inf
         if cfg.gas.substance is not None:
             sub = get_substance(cfg.gas.substance)
             self.gas_probit = sub.lethality_probit(cfg.gas.probit)
-            self.gas_unit = (
-                mg_m3_to_ppm(1.0, sub.molar_mass_g_mol)
-                if self.gas_probit.concentration_unit == "ppm"
-                else 1.0
-            )
+            ppm_probit = self.gas_probit.concentration_unit == "ppm"
+            self.gas_unit = mg_m3_to_ppm(1.0, sub.molar_mass_g_mol) if ppm_probit else 1.0
             self.lethal_load = lethal_loads(self.gas_probit, rng.uniform(size=n))
             self.toxic_load = np.zeros(n)
+            if sub.aegl_durations_min:
+                to_unit = 1.0 if ppm_probit else ppm_to_mg_m3(1.0, sub.molar_mass_g_mol)
+                for level in (2, 3):
+                    ppm = sub.aegl_ppm(level, 60.0)
+                    self.aegl_loads[level] = aegl_equivalent_load(ppm, 60.0, self.gas_probit, to_unit)
+            if cfg.gas.incapacitation_load is not None:
+                self.gas_incapacitation_load = cfg.gas.incapacitation_load
+            elif cfg.gas.incapacitation_aegl is not None:
+                self.gas_incapacitation_load = self.aegl_loads[cfg.gas.incapacitation_aegl]
         self.heat_probit = THERMAL_PROBITS[cfg.heat.probit]
         self.lethal_dose = lethal_thermal_doses(self.heat_probit, rng.uniform(size=n))
         self.heat_dose = np.zeros(n)
@@ -921,6 +987,7 @@ class CrowdEvacuation(Process):
             load = self.toxic_load[alive]
             toxic_load_step(load, at("gas_concentration_mg_m3"), dt_s, self.gas_probit, self.gas_unit)
             self.toxic_load[alive] = load
+            self._incapacitate(alive[load >= self.gas_incapacitation_load], _GAS, t_s)
             self._kill(alive[load >= self.lethal_load[alive]], _GAS, t_s)
         if any(f in layers for f in _SMOKE_FIELDS):
             gases = [at(f) for f in _SMOKE_FIELDS]
@@ -1022,7 +1089,76 @@ class CrowdEvacuation(Process):
             exit_widths_m=np.array([e.width_m for e in self.area.exits]),
             exit_closed_s=self.exit_closed_s,
             walkable_wkt=self.area.polygon.wkt,
-            t0_s=self.t0,
+            t0_s=self.t0 if cfg.times_from == "start" else self.times_from_s,
             crush_events=len(self.crush.episodes),
             critical_density_p_m2=cfg.crush.critical_density_p_m2,
+        )
+        self._dose_results()
+        seg = self.exit_segments
+        self._extend_table(
+            f"{self.name}_exits",
+            {"x0_m": seg[:, 0], "y0_m": seg[:, 1], "x1_m": seg[:, 2], "y1_m": seg[:, 3]},
+            dict.fromkeys(("x0_m", "y0_m", "x1_m", "y1_m"), "m"),
+        )
+        if cfg.times_from != "start":
+            since = f'from the first "{cfg.times_from}" event (NaN if none came)'
+            whats = (
+                ("evacuation_time_s", "the last person able to leave"),
+                ("evacuation_time_95_s", "95 % of all"),
+            )
+            for key, what in whats:
+                k = self.world.kpis[f"{self.name}_{key}"]
+                self.world.report_kpi(k.name, k.value, k.units, f"{since} until {what} had left")
+
+    def _extend_table(self, name: str, columns: dict[str, np.ndarray], units: dict[str, str]) -> None:
+        """Add columns to a table :func:`write_evacuation_results` wrote (same rows)."""
+        t = self.world.tables[name]
+        self.world.add_table(name, t.columns | columns, t.units | units, t.description, plot=t.plot)
+
+    def _dose_results(self) -> None:
+        """Per-person doses in ``<name>_agents``, their thresholds, and the people past them."""
+        layers, name, kpi = self.world.grid.layers, self.name, self.world.report_kpi
+        cols: dict[str, np.ndarray] = {}
+        units: dict[str, str] = {}
+        thresholds: list[tuple[str, str, float, str]] = []
+        if self.gas_probit is not None:
+            pr = self.gas_probit
+            u = f"{pr.concentration_unit}^{pr.n:g} min"
+            cols["toxic_load"], units["toxic_load"] = self.toxic_load.copy(), u
+            median = float(lethal_loads(pr, np.array([0.5]))[0])
+            thresholds.append(("toxic_load", "median lethal load (probit)", median, u))
+            for level, load in self.aegl_loads.items():
+                thresholds.append(("toxic_load", f"AEGL-{level} 60-min load", load, u))
+                kpi(
+                    f"{name}_people_dosed_aegl{level}",
+                    int(np.sum(self.toxic_load >= load)),
+                    "people",
+                    f"toxic load at or above the 60-minute AEGL-{level} load ({load:.4g} {u})",
+                )
+            if math.isfinite(self.gas_incapacitation_load):
+                thresholds.append(("toxic_load", "incapacitation", self.gas_incapacitation_load, u))
+        if any(f in layers for f in _SMOKE_FIELDS):
+            cols["smoke_fed"], units["smoke_fed"] = self.fed.copy(), "1"
+            inc = self.config.smoke.incapacitation_fed  # type: ignore[attr-defined]
+            thresholds += [("smoke_fed", "FED 0.3 (sensitive people)", 0.3, "1")]
+            thresholds += [("smoke_fed", "incapacitation", inc, "1")]
+            kpi(f"{name}_people_fed_0_3", int(np.sum(self.fed >= 0.3)), "people", "smoke FED at or above 0.3")
+        if "thermal_radiation_kw_m2" in layers:
+            u = "(W m-2)^(4/3) s"
+            cols["heat_dose"], units["heat_dose"] = self.heat_dose.copy(), u
+            median = float(lethal_thermal_doses(self.heat_probit, np.array([0.5]))[0])
+            thresholds.append(("heat_dose", "median lethal dose (probit)", median, u))
+        if not cols:
+            return
+        self._extend_table(f"{name}_agents", cols, units)
+        self.world.add_table(
+            f"{name}_dose_thresholds",
+            {
+                "dose": np.array([t[0] for t in thresholds], dtype=str),
+                "label": np.array([t[1] for t in thresholds], dtype=str),
+                "value": np.array([t[2] for t in thresholds], np.float64),
+                "units": np.array([t[3] for t in thresholds], dtype=str),
+            },
+            {},
+            "reference values of the per-person doses in the agents table",
         )

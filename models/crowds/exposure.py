@@ -41,6 +41,18 @@ Toxic gas (``gas_concentration_mg_m3``)
     ``u ~ U(0, 1)`` and dies when ``P(L) >= u``, i.e. when its load reaches
     :func:`lethal_loads` ``(u)``: the probit read as the distribution of individual
     tolerances, so that out of many people exposed alike the probit's fraction die.
+    *Guideline loads.* :func:`aegl_equivalent_load` turns an Acute Exposure Guideline Level
+    for a duration into the load of that exposure in the probit's units, ``(f·C_AEGL)ⁿ·t``
+    with the probit's exponent (the toxic-load reading of the AEGL, as the chlorine
+    scenario's header counts "people above the 60-minute AEGL-2 load"). The process counts
+    the people whose load passed the 60-minute AEGL-2 and AEGL-3 loads.
+    *Incapacitation* by gas is optional (default off, so that gas only kills): at a stated
+    load (``incapacitation_load``) or at the 60-minute AEGL-3 load (``incapacitation_aegl =
+    3``). This is an **assumption**: AEGL-3 is the level above which the general population
+    "could experience life-threatening health effects or death", not a measured
+    incapacitation dose; Purser's fractional effective concentration for irritants
+    (ISO 13571) was not available here with checked constants. An incapacitated person
+    stops and keeps breathing where they stand (and may die later).
 
 Smoke (``co_concentration_ppm``, ``hcn_concentration_ppm``, ``co2_volume_percent``, ``o2_volume_percent``)
     Purser's fractional effective dose in the form NIST FDS codes it (FDS User's Guide, NIST
@@ -103,6 +115,7 @@ __all__ = [
     "WADING_SPEED_KNOTS",
     "CrushEpisode",
     "CrushMonitor",
+    "aegl_equivalent_load",
     "fed_rate_per_min",
     "flood_outcome",
     "hyperventilation_factor",
@@ -134,7 +147,7 @@ FLOOD_OK, FLOOD_INCAPACITATED, FLOOD_DROWNED = 0, 1, 2
 #: toxic gas (probit), smoke (FED) and radiant heat (probit).
 CAUSES = ("", "flood", "drowning", "toxic_gas", "smoke", "heat")
 #: Causes that incapacitate, and causes that kill.
-INCAPACITATION_CAUSES = ("flood", "smoke")
+INCAPACITATION_CAUSES = ("flood", "toxic_gas", "smoke")
 DEATH_CAUSES = ("drowning", "toxic_gas", "heat")
 
 
@@ -269,6 +282,23 @@ def lethal_loads(probit: ToxicProbit, tolerance: np.ndarray) -> np.ndarray:
     """
     u = np.clip(np.asarray(tolerance, np.float64), 0.0, 1.0)
     return np.asarray(probit.lethal_concentration(u, 1.0), np.float64) ** probit.n
+
+
+def aegl_equivalent_load(
+    aegl_ppm: float, duration_min: float, probit: ToxicProbit, ppm_to_unit: float = 1.0
+) -> float:
+    """Toxic load ``(f·C)ⁿ·t`` (probit units, minutes) of breathing ``aegl_ppm`` for ``duration_min``.
+
+    ``ppm_to_unit`` converts ppm to the probit's concentration unit (1 for a ppm probit,
+    ``M/V_m`` for a mg/m³ one).
+
+    Examples
+    --------
+    >>> p = ToxicProbit(-8.29, 0.92, 2.0, "ppm", "min", "Withers & Lees 1985")
+    >>> aegl_equivalent_load(20.0, 60.0, p), aegl_equivalent_load(2.0, 60.0, p)  # chlorine AEGL-3, -2
+    (24000.0, 240.0)
+    """
+    return float((aegl_ppm * ppm_to_unit) ** probit.n * duration_min)
 
 
 def thermal_dose_step(dose: np.ndarray, flux_kw_m2: np.ndarray, dt_s: float) -> None:
