@@ -454,6 +454,16 @@ def test_nist_5_2_capped_exit_is_the_same_serial_and_parallel():
     assert np.array_equal(a.x_m, b.x_m) and np.array_equal(a.y_m, b.y_m)
 
 
+def test_nist_5_2_cap_values_are_checked():
+    """One cap per exit, none negative; ``None`` leaves an exit unlimited."""
+    floor = room_8x5()
+    for bad, words in (([-1.0], ">= 0"), ([1.33, 1.33], "one value per exit")):
+        with pytest.raises(ValueError, match=words):
+            floor.stepper("csm", exit_max_flow_p_per_m_s=bad)
+    assert floor.stepper("csm", exit_max_flow_p_per_m_s=[None]).exit_rate_p_s.tolist() == [np.inf]
+    assert floor.stepper("csm", exit_max_flow_p_per_m_s=[1.33]).exit_rate_p_s.tolist() == [1.33]  # × 1 m
+
+
 def test_nist_5_2_cap_in_the_scenario_file(tmp_path):
     """``max_flow_p_per_m_s`` on an exit of the crowd scenario caps it; a negative one is refused."""
     pops = """[[evacuation.populations]]
