@@ -860,10 +860,12 @@ def _density_raster(cells: dict[str, np.ndarray]):
     return np.ma.masked_invalid(img), extent
 
 
-def _draw_walkable(ax, wkt: str) -> tuple[float, float, float, float]:
-    """The walkable floor (light) with its obstacles (grey); returns its bounds."""
+def _draw_walkable(ax, wkt: str):
+    """The walkable floor (light) with its obstacles (grey); returns its bounds and a clip patch."""
     import shapely
     from matplotlib.collections import PolyCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
 
     geom = shapely.from_wkt(wkt)
     polys = list(getattr(geom, "geoms", [geom]))
@@ -876,7 +878,9 @@ def _draw_walkable(ax, wkt: str) -> tuple[float, float, float, float]:
         ax.add_collection(
             PolyCollection(holes, facecolors="0.8", edgecolors="0.35", linewidths=0.5, zorder=2)
         )
-    return geom.bounds
+    rings = [MplPath(r, closed=True) for r in [*outer, *holes]]
+    clip = PathPatch(MplPath.make_compound_path(*rings), transform=ax.transData, fc="none", ec="none")
+    return geom.bounds, clip
 
 
 def crowd_map_figure(
@@ -892,10 +896,14 @@ def crowd_map_figure(
     cap: int = CROWD_MAX_TRAJECTORIES,
 ):
     """The crowd in its own frame: floor, peak density, sampled trajectories by fate, exits, crush risk."""
+    import shapely
     from matplotlib.collections import LineCollection
 
-    fig, ax = plt.subplots(figsize=(9.5, 7))
-    x0, y0, x1, y1 = _draw_walkable(ax, str(_strs(geometry["walkable_wkt"])[0]))
+    wkt = str(_strs(geometry["walkable_wkt"])[0])
+    bx0, by0, bx1, by1 = shapely.from_wkt(wkt).bounds
+    aspect = (by1 - by0) / max(bx1 - bx0, 1e-9)  # the figure follows the floor's shape
+    fig, ax = plt.subplots(figsize=(9.5, float(np.clip(6.3 * aspect + 1.8, 3.8, 9.5))))
+    (x0, y0, x1, y1), floor = _draw_walkable(ax, wkt)
     span = max(x1 - x0, y1 - y0)
     raster = _density_raster(density) if density is not None else None
     if raster is not None:
@@ -904,7 +912,11 @@ def crowd_map_figure(
         im = ax.imshow(
             img, origin="lower", extent=extent, cmap="YlOrRd", vmin=0.0, vmax=vmax, alpha=0.85, zorder=1
         )
-        cb = plt.colorbar(im, ax=ax, shrink=0.7, pad=0.16)  # room for exit labels on the right
+        im.set_clip_path(floor)  # density cells straddle walls: show them on the floor only
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+        cax = make_axes_locatable(ax).append_axes("right", size="2.5%", pad=0.95)  # room for exit labels
+        cb = plt.colorbar(im, cax=cax)
         cb.set_label("highest local density (persons/m²)", fontsize=8)
         if critical_p_m2:
             cb.ax.axhline(critical_p_m2, color="k", lw=1.2)
@@ -992,7 +1004,12 @@ def crowd_map_figure(
     ax.set_xlabel("x (m, crowd frame)")
     ax.set_ylabel("y (m, crowd frame)")
     ax.set_title(f"Crowd {name}: sampled trajectories by fate over the highest local density", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.11), ncol=3, fontsize=7, frameon=False)
+    from matplotlib.transforms import offset_copy
+
+    below = offset_copy(ax.transAxes, fig, y=-28, units="points")  # under the x label
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below, ncol=3, fontsize=7, frameon=False
+    )
     return fig
 
 
@@ -1077,14 +1094,14 @@ def exit_flow_figure(
         if shut:
             ax.axvline(closed[k] / scale, color=colours(i % 10), ls=":", lw=1.0)
     if rest:
-        others = q[rest].sum(axis=0)
+        others = q[rest].mean(axis=0)  # per exit, on the scale of the named ones
         ax.plot(
             t / scale,
             smooth(others),
             color="0.4",
             lw=1.2,
             ls="--",
-            label=f"others ({len(rest)} exits, {total[rest].sum():,.0f})",
+            label=f"others: mean of {len(rest)} exits ({total[rest].sum():,.0f} in all)",
             gid="exit_others",
         )
     moving = np.flatnonzero(q.sum(axis=0) > 0)
