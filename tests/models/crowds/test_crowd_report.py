@@ -19,6 +19,8 @@ What each test checks against:
   named in summary.md; the map draws at most the trajectory cap (and at least one line);
   the stacked state counts reach the number placed at every time (conservation as drawn);
   the exit-flow plot sums the exits beyond the top few into "others".
+* Mistakes in the new keys name the key: an unknown ``times_from`` event kind (with the
+  nearest kind), gas incapacitation without a substance, both incapacitation thresholds.
 """
 
 from __future__ import annotations
@@ -197,3 +199,25 @@ def test_crowd_figures_hold_the_data(walked):
     gids = [line.get_gid() for line in fig.axes[0].lines if line.get_gid()]
     assert len(gids) == 4 and gids[-1] == "exit_others"
     plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "words"),
+    [
+        ('times_from = "evacuation_ordr"', "evacuation[0].times_from", "evacuation_order"),
+        ("[evacuation.gas]\nincapacitation_aegl = 3", "evacuation[0].gas.substance", "substance"),
+        (
+            '[evacuation.gas]\nsubstance = "chlorine"\nincapacitation_aegl = 3\nincapacitation_load = 1.0',
+            "evacuation[0].gas",
+            "not both",
+        ),
+    ],
+)
+def test_mistakes_name_the_key(extra, key, words):
+    from engine.errors import ScenarioError
+
+    pops = '[[evacuation.populations]]\nname = "all"\ncount = 10\n'
+    head = '[[events]]\nkind = "evacuation_order"\nat_s = 20.0\n'
+    with pytest.raises(ScenarioError) as err:
+        Scenario.from_text(_room(head, pops, extra))
+    assert key in str(err.value) and words in str(err.value)
