@@ -520,16 +520,7 @@ def test_rimea_13_congestion_at_the_room_door_and_the_stair_foot(model):
 @pytest.mark.parametrize("model", ["csm", pytest.param("sfm", marks=SFM_NO_SLOWDOWN_XFAIL), "sfm_view"])
 def test_rimea_13_the_queue_before_the_stair_grows(model):
     """``sfm_view``: the social force model with a field of view (its run is not cached)."""
-    from tests.models.crowds.test_fundamental_diagram import model_variant
-
-    with model_variant(model) as kernel_model:
-        if model != kernel_model:
-            rimea_13.cache_clear()  # runs are cached per kernel model: keep the variants apart
-        try:
-            check_rimea_13_queue_grows(kernel_model, 80)
-        finally:
-            if model != kernel_model:
-                rimea_13.cache_clear()
+    queue_grows_with_variant(model, 80)
 
 
 @pytest.mark.slow
@@ -538,10 +529,24 @@ def test_rimea_13_congestion_150_adults(model):
     check_rimea_13_congestion(model, 150)
 
 
+def queue_grows_with_variant(variant: str, n: int) -> None:
+    """:func:`check_rimea_13_queue_grows` for a model variant (test_fundamental_diagram.py)."""
+    from tests.models.crowds.test_fundamental_diagram import model_variant
+
+    with model_variant(variant) as kernel_model:
+        if variant != kernel_model:
+            rimea_13.cache_clear()  # runs are cached per kernel model: keep the variants apart
+        try:
+            check_rimea_13_queue_grows(kernel_model, n)
+        finally:
+            if variant != kernel_model:
+                rimea_13.cache_clear()
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("model", ["csm", pytest.param("sfm", marks=SFM_NO_SLOWDOWN_XFAIL)])
+@pytest.mark.parametrize("model", ["csm", pytest.param("sfm", marks=SFM_NO_SLOWDOWN_XFAIL), "sfm_view"])
 def test_rimea_13_the_queue_grows_150_adults(model):
-    check_rimea_13_queue_grows(model, 150)
+    queue_grows_with_variant(model, 150)
 
 
 # --- 15: a large crowd round a corner -------------------------------------------------------------
