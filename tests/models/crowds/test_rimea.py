@@ -39,26 +39,33 @@ test   criterion (source)                             how it is checked here; re
 10     12 rooms on a corridor, 23 persons, rooms 1–4  ``assign_by_group``; the exit each person
        and 7–10 to the main exit: all go to their     crosses is its assigned one: csm passes; sfm
        allocated exits                                strict xfail (two walkers stand off abreast in
-                                                      the 1 m corridor, see the marker)
+                                                      the 1 m corridor), sfm_view strict xfail (lone
+                                                      walkers held by a door jamb): see the markers
 12     room – 5 m × 1 m corridor – room with the      the final exit keeps up with the corridor
        final 1 m exit, 150 adults: congestion only    (flow >= corridor flow − 0.05/s), peak density
        in room 1, not in room 2 (documentation        >= 3 /m² before the corridor and <= 1 /m²
        only)                                          before the exit (JuPedSim's coded check,
                                                       J_corridor >= J_exit, cannot fail and is not
-                                                      used): csm passes; sfm strict xfail (its
-                                                      corridor delivers more than its door passes)
+                                                      used): csm and sfm_view (60 adults) pass;
+                                                      sfm strict xfail (its corridor delivers more
+                                                      than its door passes); 150 adults (slow):
+                                                      sfm_view strict xfail (2.16 vs 1.92 /s)
 13     room – corridor – upward stair, 150 adults:    flow onto the stair below the door's, dense at
        congestion at the room exit, steady corridor   the door and the stair foot: both pass; the
        flow, a growing jam at the stair foot          number walking below half their free speed
-                                                      grows: csm passes, sfm strict xfail
+                                                      grows: csm and sfm_view pass, sfm strict xfail
 15     same crowd in a long straight, a short         one walker: short < corner < long (both pass);
        straight and a cornered corridor: "ideally"    the crowd: strict xfail, the corner is slowest
-       the corner time lies between                   (routing, see the marker)
+       the corner time lies between (documentation)   (routing, see the marker; the wall ramp of the
+                                                      routing field and a waypoint at the turn were
+                                                      tried: 46.0 s and 38.7 s against 28.6 s long)
 16     single-file fundamental diagram                ``test_fundamental_diagram.py``
 =====  =============================================  ===============================================
 
 Default runs are the smallest that show the criterion (60-100 people where the text has 150);
-the text's sizes are ``slow``. Measured values are from the runs when written.
+the text's sizes are ``slow``. Measured values are from the runs when written. ``sfm`` is the
+Helbing, Farkas & Vicsek (2000) model as published; ``sfm_view`` adds the anisotropic field of
+view of Helbing & Molnár (1995) (:data:`models.crowds.kernels.SFM_FIELD_OF_VIEW`).
 
 Not done here: test 8 (parameter study, no criterion), 11 and 14 (route choice, documentation
 only). Stairs: the kernels take no stair field; ``conftest.run(stairs=floor)`` scales each
@@ -583,9 +590,11 @@ def rimea_15_times(scale: float, n: int, model: str) -> dict[str, float]:
 
 ROUTING_CORNER_XFAIL = pytest.mark.xfail(
     strict=True,
-    reason="routing limitation, not a code defect: the static shortest-path field sends everybody "
-    "round the inner corner, where the crowd jams (100 people, csm: corner 46.0 s against 28.6 s "
-    "long, 20.8 s short; 150 people, sfm: 27.8 s against 24.7 s long); RiMEA 15 says 'ideally'",
+    reason="routing limitation, not a code defect: the static travel-distance field, already "
+    "slowed within 0.4 m of walls (Router.wall_avoid_distance_m; wider ramps in the routing.py "
+    "table), still funnels everybody round the inner corner, where the crowd jams (100 people, "
+    "csm: corner 46.0 s against 28.6 s long, 20.8 s short; a waypoint across the turn: 38.7 s; "
+    "150 people, sfm: 27.8 s against 24.7 s long); RiMEA 15 says 'ideally'",
 )
 
 
