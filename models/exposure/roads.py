@@ -91,6 +91,7 @@ __all__ = [
     "close_edges",
     "generate_valley_roads",
     "least_cost_path",
+    "network_named",
     "read_road_csv",
     "reopen_edges",
     "river_crossings",
@@ -458,6 +459,14 @@ def segment_edges(network: Network) -> tuple[np.ndarray, np.ndarray]:
     first = np.full(int(seg.max()) + 1 if n else 0, -1, dtype=np.int64)
     first[seg[::-1]] = np.arange(n)[::-1]
     return seg, first
+
+
+def network_named(world, name: str) -> Network:
+    """The network ``name`` of ``world``; a missing one is a ``KeyError`` that lists those there are."""
+    try:
+        return world.networks[name]
+    except KeyError:
+        raise KeyError(f"no network {name!r}; networks are {sorted(world.networks)}") from None
 
 
 def close_edges(network: Network, edges: np.ndarray) -> None:

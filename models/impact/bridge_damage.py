@@ -71,7 +71,7 @@ from scipy.special import ndtr
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.exposure.roads import BRIDGE_CLASS_NAMES, close_edges, segment_edges
+from models.exposure.roads import BRIDGE_CLASS_NAMES, close_edges, network_named, segment_edges
 
 __all__ = [
     "BETA",
@@ -331,12 +331,7 @@ class BridgeDamage(Process):
     def start(self, t_s: float) -> None:
         """Sample every bridge's damage state and close or slow the roads over the damaged ones."""
         cfg: BridgeDamageConfig = self.config  # type: ignore[assignment]
-        try:
-            net = self.world.networks[cfg.network]
-        except KeyError:
-            raise KeyError(
-                f"no network {cfg.network!r}; networks are {sorted(self.world.networks)}"
-            ) from None
+        net = network_named(self.world, cfg.network)
         attrs = net.edge_attrs
         n_edges = net.n_edges
         seg_of_edge, first = segment_edges(net)

@@ -38,7 +38,7 @@ from pydantic import Field
 from engine.errors import ScenarioError
 from engine.process import FieldSpec, Process, ProcessConfig
 from engine.registry import register
-from models.exposure.roads import close_edges, reopen_edges, segment_cells
+from models.exposure.roads import close_edges, network_named, reopen_edges, segment_cells, segment_edges
 
 __all__ = ["GRAVITY_M_S2", "RoadClosures", "RoadClosuresConfig", "segment_maxima"]
 
@@ -133,22 +133,10 @@ class RoadClosures(Process):
     def start(self, t_s: float) -> None:
         """Sample points along every segment, then check the fields as they are now."""
         cfg: RoadClosuresConfig = self.config  # type: ignore[assignment]
-        try:
-            net = self.world.networks[cfg.network]
-        except KeyError:
-            raise KeyError(
-                f"no network {cfg.network!r}; networks are {sorted(self.world.networks)}"
-            ) from None
-        self.net = net
+        net = self.net = network_named(self.world, cfg.network)
         src = net.edge_sources()
-        seg_of_edge = (
-            net.edge_attrs["segment"].astype(np.int64)
-            if "segment" in net.edge_attrs
-            else np.arange(net.n_edges)
-        )
-        n_seg = int(seg_of_edge.max()) + 1 if net.n_edges else 0
-        first = np.full(n_seg, -1, dtype=np.int64)
-        first[seg_of_edge[::-1]] = np.arange(net.n_edges)[::-1]  # first edge of each segment
+        seg_of_edge, first = segment_edges(net)  # first: the first edge of each segment
+        n_seg = first.size
         self.seg_of_edge = seg_of_edge
         self.seg_src = src[first]
         self.seg_dst = net.indices[first]
