@@ -81,19 +81,20 @@ or why none flew), ``rescue_people_trapped``, ``rescue_people_rescued_alive``,
 (lives at risk of the fires reached). Events ``team_dispatched`` (cause: the task's origin
 event), ``team_arrived`` (cause: the dispatch), ``people_rescued`` (cause: the task's origin
 event) when the site is cleared, ``team_rerouted`` (above).
+
+The configuration models live in :mod:`models.response.rescue_config`, the landing part in
+:mod:`models.response.rescue_landing` and the fire tasks in :mod:`models.response.rescue_fires`;
+this module re-exports their public names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import ndimage
 
 from engine.errors import ScenarioError
-from engine.process import FieldSpec, Process, ProcessConfig
+from engine.process import FieldSpec, Process
 from engine.registry import register
 from models.response.dispatch import (
     TASK_KINDS,
@@ -106,8 +107,19 @@ from models.response.dispatch import (
     Teams,
     Weather,
     arrival_matrix,
-    nearest_landing,
 )
+from models.response.rescue_config import (
+    FIRE_EVENT_KINDS,
+    LANDING_KINDS,
+    BaseConfig,
+    LandingSiteConfig,
+    OpenGroundConfig,
+    RescueConfig,
+    TeamConfig,
+    WeatherConfig,
+)
+from models.response.rescue_fires import FireTasksMixin
+from models.response.rescue_landing import LandingMixin, open_ground_mask
 from models.response.survival import (
     GOLDEN_72_HOURS,
     RESCUE_S_PER_PERSON,
@@ -115,7 +127,7 @@ from models.response.survival import (
     earthen_buildings_curve,
     expected_lives_saved,
 )
-from models.response.travel import DEFAULT_OFFROAD_SPEED_M_S, TravelTimes, reconstruct_path
+from models.response.travel import TravelTimes, reconstruct_path
 
 __all__ = [
     "FIRE_EVENT_KINDS",
@@ -129,129 +141,6 @@ __all__ = [
     "open_ground_mask",
     "points_to_cells",
 ]
-
-TeamKind = Literal[
-    "fire_rescue", "professional_rescue", "medical", "engineering", "volunteer", "helicopter", "fixed_wing"
-]
-
-HAZUS_TRAPPED_SHARE = 0.65
-"""Share of occupants of collapsed buildings trapped alive: HAZUS collapse severity 1-3 rates 40+20+5 %."""
-
-
-class BaseConfig(BaseModel):
-    """A base (fire station, airfield): where teams wait."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1)
-    x_m: float
-    y_m: float
-    outside_travel_s: float = Field(
-        0.0, ge=0, description="road time from outside the domain to this point, paid on the first trip"
-    )
-
-
-class TeamConfig(BaseModel):
-    """``count`` identical teams of one kind at one base."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1)
-    kind: TeamKind
-    base: str = Field(min_length=1)
-    count: int = Field(1, ge=1)
-    readiness_s: float = Field(0.0, ge=0, description="from the call to leaving the base")
-    speed_factor: float = Field(1.0, gt=0, description="ground speed relative to road speeds")
-    cruise_speed_m_s: float | None = Field(None, gt=0, description="aircraft cruise speed")
-    approach_s: float = Field(0.0, ge=0, description="aircraft approach and landing time")
-    capacity: int = Field(1, ge=1, description="parallel crews (rescue) or stretchers (air)")
-    shift_s: float | None = Field(None, gt=0, description="shift length; default unlimited")
-    max_wind_m_s: float | None = Field(None, gt=0)
-    min_visibility_m: float | None = Field(None, ge=0)
-
-    @model_validator(mode="after")
-    def _aircraft_speed(self) -> TeamConfig:
-        if self.kind in ("helicopter", "fixed_wing") and self.cruise_speed_m_s is None:
-            raise ValueError(f"a {self.kind} team needs cruise_speed_m_s (e.g. 60 m/s)")
-        return self
-
-
-class WeatherConfig(BaseModel):
-    """Flying weather during the run."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    wind_m_s: float = Field(0.0, ge=0)
-    visibility_m: float = Field(1.0e9, ge=0)
-
-
-FIRE_EVENT_KINDS = ("building_fire", "pool_fire", "jet_fire", "fireball", "fire")
-"""Event kinds that become fire tasks by default."""
-
-LANDING_KINDS = ("helipad", "airstrip")
-
-
-class LandingSiteConfig(BaseModel):
-    """A helipad or airstrip: by coordinates, or a ``[[facilities]]`` entry named by ``facility``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1)
-    kind: Literal["helipad", "airstrip"] = "helipad"
-    facility: str | None = Field(None, min_length=1, description="a [[facilities]] name")
-    x_m: float | None = None
-    y_m: float | None = None
-
-    @model_validator(mode="after")
-    def _where(self) -> LandingSiteConfig:
-        if self.facility is not None and (self.x_m is not None or self.y_m is not None):
-            raise ValueError(f"landing site {self.name!r}: give either facility or x_m and y_m, not both")
-        if self.facility is None and (self.x_m is None or self.y_m is None):
-            raise ValueError(f"landing site {self.name!r} needs x_m and y_m, or facility = <a facility name>")
-        return self
-
-
-class OpenGroundConfig(BaseModel):
-    """Where a helicopter may put down off a pad (see :func:`open_ground_mask` for the rule)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_slope_deg: float = Field(8.0, gt=0, le=90, description="steepest ground slope for a landing")
-    min_clear_m: float = Field(15.0, ge=0, description="radius of clear ground around the touchdown")
-    max_people_per_cell: float = Field(1.0, ge=0, description="a cell with this many people is built up")
-
-
-class RescueConfig(ProcessConfig):
-    """``[[response]] model = "rescue"``."""
-
-    model: Literal["rescue"] = "rescue"
-    network: str = Field("roads", min_length=1, description="road network in world.networks")
-    bases: list[BaseConfig] = Field(min_length=1)
-    teams: list[TeamConfig] = Field(min_length=1)
-    policy: Literal["nearest", "earliest", "max_lives", "fixed"] = "nearest"
-    plan: list[int] | None = Field(None, description='task index of each team (policy = "fixed"), -1: stay')
-    weather: WeatherConfig = WeatherConfig()
-    survival: Literal["golden_72_hours", "earthen_buildings"] = "golden_72_hours"
-    trapped_share: float = Field(HAZUS_TRAPPED_SHARE, ge=0, le=1)
-    medevac_sites: int = Field(3, ge=0, description="largest sites that also get a medical task")
-    medevac_s: float = Field(1800.0, ge=0, description="work time of an air or medical team at a task")
-    baseline_extrication_s: float = Field(72 * 3600.0, gt=0, description="no-response rescue time")
-    offroad_speed_m_s: float = Field(DEFAULT_OFFROAD_SPEED_M_S, gt=0)
-    fire_event_kinds: list[str] = Field(default_factory=lambda: list(FIRE_EVENT_KINDS))
-    fire_people_at_risk: float = Field(2.0, ge=0, description="people at risk when a fire event names none")
-    fire_death_probability: float = Field(
-        0.5, ge=0, le=1, description="share of the people at risk who die if no team reaches the fire"
-    )
-    fire_work_s: float = Field(3600.0, gt=0, description="a fire team's work at a fire")
-    fire_burn_duration_s: float = Field(
-        7200.0, gt=0, description="burn duration when a fire event gives no burn_duration_s"
-    )
-    landing_sites: list[LandingSiteConfig] = Field(default_factory=list)
-    open_ground: OpenGroundConfig | None = None
-    hoist: bool = Field(False, description="helicopters hoist at the task instead of landing nearby")
-    landing_max_water_depth_m: float = Field(
-        0.05, ge=0, description="deeper water at a pad or open-ground cell rules out a landing"
-    )
 
 
 @dataclass
@@ -268,7 +157,7 @@ class _Route:
 
 
 @register
-class RescueProcess(Process):
+class RescueProcess(LandingMixin, FireTasksMixin, Process):
     """Rescue teams dispatched to trapped and injured people and to fires (see the module text)."""
 
     model_name = "rescue"
@@ -415,32 +304,6 @@ class RescueProcess(Process):
         self._no_landing = False
         self._epoch(t_s)
 
-    def _landing_sites(self) -> None:
-        """Helipads and airstrips: the config's list plus every facility of those kinds."""
-        cfg: RescueConfig = self.config  # type: ignore[assignment]
-        facilities = self.world.facilities
-        sites: dict[str, tuple[str, float, float]] = {}
-        for s in cfg.landing_sites:
-            if s.facility is not None:
-                if s.facility not in facilities:
-                    raise ScenarioError(
-                        f"unknown landing facility {s.facility!r}; facilities are {', '.join(facilities)}",
-                        key=f"{self.name}.landing_sites",
-                    )
-                f = facilities[s.facility]
-                sites[s.name] = (s.kind, float(f.x_m), float(f.y_m))
-            else:
-                sites[s.name] = (s.kind, float(s.x_m), float(s.y_m))  # type: ignore[arg-type]
-        used = {s.facility for s in cfg.landing_sites}
-        for name, f in facilities.items():
-            if f.kind in LANDING_KINDS and name not in used and name not in sites:
-                sites[name] = (f.kind, float(f.x_m), float(f.y_m))
-        self.site_names = list(sites)
-        self.site_kind = np.array([v[0] for v in sites.values()], dtype=str)
-        self.site_x = np.array([v[1] for v in sites.values()], dtype=float)
-        self.site_y = np.array([v[2] for v in sites.values()], dtype=float)
-        self.landing_model = bool(sites) or cfg.open_ground is not None
-
     def advance(self, t_s: float, dt_s: float) -> None:
         """One decision epoch at ``t_s``."""
         self._epoch(t_s)
@@ -486,34 +349,6 @@ class RescueProcess(Process):
         self._tasked[hit] += people[hit]
         xs, ys = self.world.grid.cell_centres()
         return xs.ravel()[hit], ys.ravel()[hit], people[hit]
-
-    def _new_fires(self) -> tuple[Tasks, np.ndarray] | None:
-        """Fire events logged since the last look, as ``"fire"`` tasks and their event ids."""
-        cfg: RescueConfig = self.config  # type: ignore[assignment]
-        events = self.world.events
-        n = len(events)
-        kinds = set(cfg.fire_event_kinds)
-        fires = [events[i] for i in range(self._events_seen, n) if events[i].kind in kinds]
-        self._events_seen = n
-        fires = [e for e in fires if np.isfinite(e.x_m) and np.isfinite(e.y_m)]
-        if not fires:
-            return None
-        data = [e.data or {} for e in fires]
-        people = np.array([_number(d, "people_at_risk", cfg.fire_people_at_risk) for d in data])
-        burn = np.array([_number(d, "burn_duration_s", cfg.fire_burn_duration_s) for d in data])
-        t = np.array([e.time_s for e in fires])
-        lives = people * cfg.fire_death_probability
-        tasks = Tasks.build(
-            x_m=[e.x_m for e in fires],
-            y_m=[e.y_m for e in fires],
-            kind="fire",
-            people=people,
-            priority=lives,
-            created_s=t,
-            deadline_s=t + burn,
-            lives_at_risk=lives,
-        )
-        return tasks, np.array([e.id for e in fires], dtype=np.int64)
 
     def _add_tasks(self) -> None:
         cfg: RescueConfig = self.config  # type: ignore[assignment]
@@ -562,45 +397,6 @@ class RescueProcess(Process):
             self.alive = np.concatenate([self.alive, np.zeros(new.n)])
             self.arrive = np.concatenate([self.arrive, np.full(new.n, np.inf)])
             self.burnt_out = np.concatenate([self.burnt_out, np.zeros(new.n, dtype=bool)])
-
-    # -- landing -------------------------------------------------------------------------------
-    def _usable_sites(self, kind: str) -> np.ndarray:
-        """Indices of the sites of ``kind`` not under water or landslide debris now."""
-        cfg: RescueConfig = self.config  # type: ignore[assignment]
-        grid = self.world.grid
-        ok = self.site_kind == kind
-        for name, limit in (("water_depth_m", cfg.landing_max_water_depth_m), ("landslide_debris_m", 0.0)):
-            if name not in grid.layers:
-                continue
-            data = grid.layers[name].data
-            for k in np.flatnonzero(ok):
-                if grid.contains(self.site_x[k], self.site_y[k]):
-                    r, c = grid.index_of(self.site_x[k], self.site_y[k])
-                    ok[k] = data[r, c] <= limit
-        return np.flatnonzero(ok)
-
-    def _landing(self, tasks: Tasks) -> Landing | None:
-        """Where aircraft put down for each task now (``None``: on the spot, no landing model)."""
-        cfg: RescueConfig = self.config  # type: ignore[assignment]
-        if not self.teams.is_air.any() or not self.landing_model:
-            return None
-        walk = cfg.offroad_speed_m_s
-        spot = Landing.on_the_spot(tasks)
-        if cfg.hoist:
-            hx, hy, hs = spot.heli_x_m, spot.heli_y_m, spot.heli_ground_s
-        else:
-            pads = self._usable_sites("helipad")
-            cx, cy = self.site_x[pads], self.site_y[pads]
-            if cfg.open_ground is not None:
-                mask = open_ground_mask(self.world.grid, cfg.open_ground, cfg.landing_max_water_depth_m)
-                gx, gy = self.world.grid.cell_centres()
-                cx = np.concatenate([cx, gx[mask.ravel()]])
-                cy = np.concatenate([cy, gy[mask.ravel()]])
-            hx, hy, hs = nearest_landing(tasks.x_m, tasks.y_m, cx, cy, walk)
-            self._no_landing = cx.size == 0
-        strips = self._usable_sites("airstrip")
-        wx, wy, ws = nearest_landing(tasks.x_m, tasks.y_m, self.site_x[strips], self.site_y[strips], walk)
-        return Landing(hx, hy, hs, wx, wy, ws)
 
     # -- rerouting -----------------------------------------------------------------------------
     def _route(self, i: int, j: int, depart_s: float, dist, pred, k: int) -> _Route:
@@ -911,25 +707,6 @@ class RescueProcess(Process):
                 self._routes.pop(i, None)
             self._settle(i, j, a, route)
 
-    def _no_aviation_reason(self) -> str:
-        cfg: RescueConfig = self.config  # type: ignore[assignment]
-        teams = self.teams
-        if not teams.is_air.any():
-            return "none: no aircraft in the scenario"
-        air = np.flatnonzero(teams.is_air)
-        wind, vis = cfg.weather.wind_m_s, cfg.weather.visibility_m
-        if np.all((wind > teams.max_wind_m_s[air]) | (vis < teams.min_visibility_m[air])):
-            return (
-                f"none: all aircraft grounded (wind {wind:g} m/s,"
-                f" limit {teams.max_wind_m_s[air].max():g} m/s;"
-                f" visibility {vis:g} m, minimum {teams.min_visibility_m[air].min():g} m)"
-            )
-        if self.tasks is None or not np.any(self.tasks.kind == 1):
-            return "none: no task for aircraft (no medical evacuation sites)"
-        if self._no_landing:
-            return "none: no usable helipad or open ground to land near the tasks"
-        return "none: no aircraft was dispatched"
-
     # -- results -------------------------------------------------------------------------------
     def finish(self, t_s: float) -> None:
         """KPIs, the ``team_tasks`` table and the ``rescued_alive`` field."""
@@ -1030,50 +807,6 @@ class RescueProcess(Process):
             " landing place (NaN for ground teams); reached 0: the team gave up on the way (at end_s)",
         )
 
-    def _fire_kpis(self, fire: np.ndarray, served: np.ndarray) -> None:
-        """Fires, fires reached before they burnt out, first arrival after ignition, lives."""
-        w = self.world
-        tasks = self.tasks
-        if tasks is None or not fire.any():
-            reached = np.zeros(0, dtype=bool)
-            delay = np.zeros(0)
-            lives = 0.0
-        else:
-            reached = fire & served & (self.arrive <= tasks.deadline_s)  # type: ignore[operator]
-            delay = (self.arrive - tasks.created_s)[reached]
-            lives = float(tasks.lives_at_risk[reached].sum())  # type: ignore[index]
-        w.report_kpi("rescue_fires", float(fire.sum()), "1", "fires that became tasks for fire teams")
-        w.report_kpi(
-            "rescue_fires_reached",
-            float(reached.sum()),
-            "1",
-            "fires a fire team reached before they burnt out",
-        )
-        w.report_kpi(
-            "rescue_fires_burnt_out",
-            float(self.burnt_out[fire].sum()) if fire.size else 0.0,
-            "1",
-            "fires that burnt out before any team arrived",
-        )
-        w.report_kpi(
-            "rescue_fire_first_arrival_s",
-            float(delay.min()) if delay.size else np.inf,
-            "s",
-            "shortest time from a fire's ignition to the first fire team there",
-        )
-        w.report_kpi(
-            "rescue_fire_lives_saved",
-            lives,
-            "people",
-            "people at risk × the probability of dying unattended, summed over the fires reached in time",
-        )
-
-
-def _number(data: dict, key: str, default: float) -> float:
-    """``data[key]`` as a float, or ``default`` when it is missing or null."""
-    v = data.get(key)
-    return default if v is None else float(v)
-
 
 def _edge_keys(graph) -> np.ndarray:
     """Sorted keys ``src * n + dst`` of the edges of a CSR graph."""
@@ -1118,41 +851,3 @@ def points_to_cells(grid, x_m, y_m, values) -> np.ndarray:
     )
     np.add.at(out, (row, col), np.asarray(values, float))
     return out
-
-
-def open_ground_mask(grid, rule: OpenGroundConfig, max_water_depth_m: float = 0.05) -> np.ndarray:
-    """Cells where a helicopter may land off a pad, ``(ny, nx)`` booleans.
-
-    The rule (an assumption, stated): a cell is open ground when its ``slope_deg`` is below
-    ``max_slope_deg`` (taken as flat without a slope field), its ``water_depth_m`` is at most
-    ``max_water_depth_m``, it holds no landslide debris (``landslide_debris_m`` > 0), no collapsed
-    buildings (``building_collapse_fraction`` > 0) and fewer than ``max_people_per_cell`` people
-    (a populated cell is built up), and every cell whose centre lies within ``min_clear_m`` of its
-    centre passes too (a morphological erosion with a disc; cells beyond the grid's edge count
-    as not clear). Fields that are absent do not restrict.
-
-    Examples
-    --------
-    >>> from engine.grid import Grid
-    >>> grid = Grid(0.0, 0.0, 10.0, 3, 1)
-    >>> _ = grid.add_layer("slope_deg", "degree", data=np.array([[2.0, 5.0, 20.0]]))
-    >>> open_ground_mask(grid, OpenGroundConfig(min_clear_m=0.0)).tolist()
-    [[True, True, False]]
-    """
-    layers = grid.layers
-    ok = np.ones(grid.shape, dtype=bool)
-    if "slope_deg" in layers:
-        ok &= layers["slope_deg"].data < rule.max_slope_deg
-    if "water_depth_m" in layers:
-        ok &= layers["water_depth_m"].data <= max_water_depth_m
-    for name in ("landslide_debris_m", "building_collapse_fraction"):
-        if name in layers:
-            ok &= layers[name].data <= 0.0
-    if "population" in layers:
-        ok &= layers["population"].data < rule.max_people_per_cell
-    r = int(rule.min_clear_m // grid.cell_size_m)
-    if r >= 1 and ok.any():
-        yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
-        disc = (xx * xx + yy * yy) * grid.cell_size_m**2 <= rule.min_clear_m**2
-        ok = ndimage.binary_erosion(ok, structure=disc, border_value=0)
-    return ok
