@@ -50,10 +50,11 @@ sliding friction of Helbing, Farkas & Vicsek 2000, eqs. 1-3)::
 with ``g(x) = max(x, 0)``, ``n_ij`` the unit vector from ``j`` to ``i`` (from the wall's
 nearest point to ``i``), ``t = (−n_y, n_x)`` and ``Δv^t_ji = (v_j − v_i) · t_ij``, integrated
 as ``v ← v + a Δt``, ``x ← x + v Δt`` (as JuPedSim does), except that the sliding friction is
-taken at the new velocity (see :func:`_sfm_velocity`), and a wall point shared by two segments
-(a corner) pushes once. Unlike JuPedSim's social force model, neighbours hidden behind a wall
-exert no force, and wall friction brakes (HFV's sign; the ``SocialForceModel.cpp`` read adds
-it with a plus sign). The collision-free speed model keeps JuPedSim's sum over segments.
+taken at the new velocity (see :func:`models.crowds.operational_models._sfm_velocity`), and a
+wall point shared by two segments (a corner) pushes once. Unlike JuPedSim's social force model,
+neighbours hidden behind a wall exert no force, and wall friction brakes (HFV's sign; the
+``SocialForceModel.cpp`` read adds it with a plus sign). The collision-free speed model keeps
+JuPedSim's sum over segments.
 HFV 2000 values: ``m = 80 kg``, ``τ = 0.5 s``, ``A = 2000 N``, ``B = 0.08 m``,
 ``k = 1.2e5 kg s⁻²``, ``κ = 2.4e5 kg m⁻¹ s⁻¹``, radii 0.25-0.35 m (as pedestriandynamics.org's
 SFM page, which follows HFV 2000, lists them; the paper itself was not read).
@@ -85,6 +86,13 @@ go through :func:`fast_exp`, which LLVM vectorises (the library ``exp`` is a cal
 the vectoriser); the spacing's minimum runs over integer keys of the floats (exact), which
 LLVM vectorises where it would not a float minimum. Sums are reassociated, so they differ
 from a plain loop's in the last bits (the same in the serial and the parallel kernel).
+
+Layout: this module holds the step (desired direction, wall-safe moves, exits and the door-flow
+cap, the serial and ``prange`` kernels) and :class:`PedestrianStepper`;
+:mod:`models.crowds.cell_list` the segment tests, walls per cell, the cell list and the
+neighbour gather; :mod:`models.crowds.operational_models` the two models' constants and
+velocity rules (and :func:`~models.crowds.operational_models.fast_exp`). The names in
+``__all__`` stay importable from here.
 """
 
 from __future__ import annotations
@@ -95,11 +103,29 @@ from typing import ClassVar, Literal
 
 import numba
 import numpy as np
-from numba import types
-from numba.extending import intrinsic
-from pydantic import BaseModel, ConfigDict, Field
 
-from models.crowds.agents import EVACUATED, WAITING, WALKING, Pedestrians
+from models.crowds.agents import EVACUATED, WALKING, Pedestrians
+from models.crowds.cell_list import (
+    SUBCOLUMNS,
+    WALL_SKIN_M,
+    _blocking_wall,
+    _drop_hidden,
+    _gather_neighbours,
+    _neighbour_capacity,
+    _sort_into_cells,
+    _wall_cell,
+    _walls_within,
+    build_wall_cells,
+    segments_touch,
+)
+from models.crowds.operational_models import (
+    SFM_FIELD_OF_VIEW,
+    CsmParameters,
+    SfmParameters,
+    _csm_velocity,
+    _sfm_velocity,
+    fast_exp,
+)
 
 __all__ = [
     "MODELS",
@@ -118,76 +144,12 @@ __all__ = [
 ]
 
 MODELS = {"csm": 0, "sfm": 1}
-#: Closest a pedestrian's centre may come to a wall segment (a numerical skin, not a body size).
-WALL_SKIN_M = 1e-6
-#: Below this speed the social force model's field of view centres on the desired direction.
-VIEW_MIN_SPEED_M_S = 0.05
 #: A pedestrian held at a capped exit stops this far (along its move) before the exit line.
 HOLD_GAP_M = 1e-3
-#: Inside a cell, pedestrians are ordered by sub-column (this many per cell).
-SUBCOLUMNS = 8
 #: Most sort keys (cells × sub-columns); larger floors get larger cells.
 MAX_KEYS = 16_000_000
 #: The parallel loop runs over this many blocks of pedestrians (each with its own buffers).
 N_BLOCKS = 64
-
-
-class CsmParameters(BaseModel):
-    """Collision-free speed model constants (JuPedSim 1.4.2 defaults)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    strength_neighbour_repulsion: float = Field(8.0, ge=0, description="a: neighbour repulsion strength")
-    range_neighbour_repulsion_m: float = Field(0.1, gt=0, description="D: neighbour repulsion range")
-    strength_wall_repulsion: float = Field(5.0, ge=0, description="a_w: wall repulsion strength")
-    range_wall_repulsion_m: float = Field(0.02, gt=0, description="D_w: wall repulsion range")
-    cutoff_m: float = Field(3.0, gt=0, description="neighbours farther than this are ignored")
-
-    def vector(self) -> np.ndarray:
-        """The constants in the order the kernel reads them."""
-        a, d = self.strength_neighbour_repulsion, self.range_neighbour_repulsion_m
-        return np.array([self.cutoff_m, a, d, self.strength_wall_repulsion, self.range_wall_repulsion_m, 0.0])
-
-
-class SfmParameters(BaseModel):
-    """Social force model constants (Helbing, Farkas & Vicsek 2000; optional field of view).
-
-    ``outside_view_weight = 1`` (default) is HFV 2000; :data:`SFM_FIELD_OF_VIEW` is the
-    field-of-view variant the crowd tests run (see the module docstring).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    mass_kg: float = Field(80.0, gt=0, description="m: body mass")
-    social_strength_n: float = Field(2000.0, ge=0, description="A: social repulsion strength")
-    social_range_m: float = Field(0.08, gt=0, description="B: social repulsion range")
-    body_stiffness_kg_s2: float = Field(1.2e5, ge=0, description="k: body compression coefficient")
-    friction_kg_m_s: float = Field(2.4e5, ge=0, description="κ: sliding friction coefficient")
-    cutoff_m: float = Field(3.0, gt=0, description="neighbours farther than this are ignored")
-    view_angle_deg: float = Field(
-        200.0, gt=0, le=360, description="2φ: field of view about the walking direction (H. & M. 1995)"
-    )
-    outside_view_weight: float = Field(
-        1.0, ge=0, le=1, description="c: weight of the social force from neighbours outside the view"
-    )
-
-    def vector(self) -> np.ndarray:
-        """The constants in the order the kernel reads them."""
-        a, b, k, kappa = (
-            self.social_strength_n,
-            self.social_range_m,
-            self.body_stiffness_kg_s2,
-            self.friction_kg_m_s,
-        )
-        cos_view = math.cos(math.radians(self.view_angle_deg / 2))
-        return np.array([self.cutoff_m, self.mass_kg, a, b, k, kappa, cos_view, self.outside_view_weight])
-
-
-#: The social force model with Helbing & Molnár's (1995) field of view: 2φ = 200°, social push
-#: from outside it weighed by c = 0.75 (chosen here: the RiMEA 12 and 13 behaviours appear for
-#: c <= 0.75, the crowd still presses 1.4 persons/s through a 1 m door; c = 0.5 stops RiMEA 10's
-#: standoff too but lets only 0.86 persons/s through that door).
-SFM_FIELD_OF_VIEW = SfmParameters(outside_view_weight=0.75)
 
 
 @dataclass
@@ -251,178 +213,6 @@ class DirectionRaster:
         return cls(dx / norm, dy / norm, x0, y0, cell_m)
 
 
-# --- vectorisable exponential -----------------------------------------------------------------
-
-#: Reassociation lets LLVM vectorise the sums over neighbours; no ``nnan``/``ninf``, so NaN and
-#: infinity keep their meaning (the sums' order, hence their last bits, may change).
-FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (Cody & Waite 1980), fdlibm's constants
-_LN2_LO = 1.90821492927058770002e-10
-_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(14))
-
-
-@intrinsic
-def _reinterpret(typingctx, x):  # pragma: no cover - compiled
-    """The same 64 bits as the other type: ``float64`` ↔ ``int64`` (an LLVM bitcast)."""
-    other = {types.float64: types.int64, types.int64: types.float64}.get(x)
-    if other is None:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(other))
-
-    return other(x), codegen
-
-
-_LOW63 = 0x7FFFFFFFFFFFFFFF
-_INF_KEY = 0x7FF0000000000000  # the bits of +inf
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _ordered_key(x):  # pragma: no cover - compiled
-    """An ``int64`` that orders as the float ``x`` does (exact): minima over keys vectorise."""
-    b = _reinterpret(x)
-    return b ^ ((b >> 63) & _LOW63)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _from_ordered_key(k):  # pragma: no cover - compiled
-    return _reinterpret(k ^ ((k >> 63) & _LOW63))
-
-
-@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def fast_exp(x):  # pragma: no cover - compiled
-    """``exp(x)`` within about 1 ulp for ``|x| <= 700`` (clamped outside), in a form LLVM vectorises.
-
-    ``x = n ln 2 + r`` with ``|r| <= ln(2)/2`` (Cody & Waite reduction), ``e^r`` by its Taylor
-    polynomial of degree 13 (truncation error below 1e-17), ``2^n`` written into the exponent
-    bits.
-    """
-    x = min(max(x, -700.0), 700.0)
-    n = math.floor(x * _LOG2E + 0.5)
-    r = (x - n * _LN2_HI) - n * _LN2_LO
-    c = _EXP_TAYLOR
-    p = c[13]
-    for j in range(12, -1, -1):
-        p = p * r + c[j]
-    return p * _reinterpret((np.int64(n) + 1023) << 52)
-
-
-# --- geometry -------------------------------------------------------------------------------
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _orient(ax, ay, bx, by, cx, cy):  # pragma: no cover - compiled
-    return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _on_box(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
-    return min(ax, bx) <= px <= max(ax, bx) and min(ay, by) <= py <= max(ay, by)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def segments_touch(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
-    """True if segments AB and CD share a point (touching counts), by orientation signs."""
-    o1 = _orient(cx, cy, dx, dy, ax, ay)
-    o2 = _orient(cx, cy, dx, dy, bx, by)
-    o3 = _orient(ax, ay, bx, by, cx, cy)
-    o4 = _orient(ax, ay, bx, by, dx, dy)
-    if ((o1 > 0 and o2 < 0) or (o1 < 0 and o2 > 0)) and ((o3 > 0 and o4 < 0) or (o3 < 0 and o4 > 0)):
-        return True
-    return (
-        (o1 == 0 and _on_box(cx, cy, dx, dy, ax, ay))
-        or (o2 == 0 and _on_box(cx, cy, dx, dy, bx, by))
-        or (o3 == 0 and _on_box(ax, ay, bx, by, cx, cy))
-        or (o4 == 0 and _on_box(ax, ay, bx, by, dx, dy))
-    )
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _nearest_on_segment(walls, w, px, py):  # pragma: no cover - compiled
-    x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
-    sx, sy = x1 - x0, y1 - y0
-    ll = sx * sx + sy * sy
-    u = 0.0 if ll == 0.0 else min(1.0, max(0.0, ((px - x0) * sx + (py - y0) * sy) / ll))
-    return x0 + u * sx, y0 + u * sy
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _blocking_wall(ax, ay, bx, by, walls, wall_idx, lo, hi):  # pragma: no cover - compiled
-    """First wall (in list order) that the move A→B touches or ends within the skin of; -1 if none."""
-    for q in range(lo, hi):
-        w = wall_idx[q]
-        if segments_touch(ax, ay, bx, by, walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]):
-            return w
-        px, py = _nearest_on_segment(walls, w, bx, by)
-        if (px - bx) ** 2 + (py - by) ** 2 < WALL_SKIN_M * WALL_SKIN_M:
-            return w
-    return -1
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _segment_meets_box(x0, y0, x1, y1, bx0, by0, bx1, by1):  # pragma: no cover - compiled
-    """Whether the segment meets the closed box (Liang-Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = x1 - x0, y1 - y0
-    for p, q in ((-dx, x0 - bx0), (dx, bx1 - x0), (-dy, y0 - by0), (dy, by1 - y0)):
-        if p == 0.0:
-            if q < 0.0:
-                return False
-        else:
-            r = q / p
-            if p < 0.0:
-                t0 = max(t0, r)
-            else:
-                t1 = min(t1, r)
-            if t0 > t1:
-                return False
-    return True
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _clamped_index(v, origin, width, n):  # pragma: no cover - compiled
-    return min(max(math.floor((v - origin) / width), 0), n - 1)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def build_wall_cells(walls, gx0, gy0, cell, gnx, gny, reach):  # pragma: no cover - compiled
-    """Per cell, the walls that meet the cell grown by ``reach`` on every side (CSR arrays).
-
-    Returns ``(start, idx)``: the walls of cell ``c = row * gnx + col`` are
-    ``idx[start[c]:start[c + 1]]``, in increasing wall order.
-    """
-    count = np.zeros(gnx * gny + 1, np.int32)
-    idx = np.empty(0, np.int32)
-    for sweep in range(2):  # count, then fill
-        for w in range(walls.shape[0]):
-            x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
-            c0 = _clamped_index(min(x0, x1) - reach, gx0, cell, gnx)
-            c1 = _clamped_index(max(x0, x1) + reach, gx0, cell, gnx)
-            r0 = _clamped_index(min(y0, y1) - reach, gy0, cell, gny)
-            r1 = _clamped_index(max(y0, y1) + reach, gy0, cell, gny)
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    bx0, by0 = gx0 + c * cell - reach, gy0 + r * cell - reach
-                    side = cell + 2 * reach
-                    if _segment_meets_box(x0, y0, x1, y1, bx0, by0, bx0 + side, by0 + side):
-                        k = r * gnx + c
-                        if sweep == 1:
-                            idx[count[k]] = w
-                        count[k] += 1
-        if sweep == 0:  # counts -> starts (exclusive prefix sum)
-            total = 0
-            for k in range(gnx * gny + 1):
-                total, count[k] = total + count[k], total
-            idx = np.empty(total, np.int32)
-        else:  # the fill advanced every start to the next cell's: shift back
-            for k in range(gnx * gny, 0, -1):
-                count[k] = count[k - 1]
-            count[0] = 0
-    return count, idx
-
-
 # --- desired direction ------------------------------------------------------------------------
 
 
@@ -446,269 +236,6 @@ def _desired_direction(ux, uy, t, x, y, ox, oy, h):  # pragma: no cover - compil
     if norm == 0.0:
         return 0.0, 0.0
     return ex / norm, ey / norm
-
-
-# --- cell list --------------------------------------------------------------------------------
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _sort_into_cells(agents, scratch, grid, t, with_velocity):  # pragma: no cover - compiled
-    """Start waiting pedestrians whose time has come, counting-sort the floor into cells.
-
-    The key is ``row · n_cols + sub-column``, sub-columns numbered across the whole row
-    (``SUBCOLUMNS`` per cell). Returns the number of pedestrians on the floor and the most
-    under one key.
-    """
-    x, y, vx, vy, radius, _, _, reaction, state, _, _ = agents
-    key_of, key_start, order, sx, sy, sr, svx, svy = scratch
-    gx0, gy0, cell, gnx, gny = grid
-    n_cols = gnx * SUBCOLUMNS
-    key_start[:] = 0  # count of key c at c + 2, so that the scatter leaves the starts at c
-    most = 0
-    for i in range(x.shape[0]):
-        if state[i] == WAITING and reaction[i] <= t:
-            state[i] = WALKING
-        if state[i] == EVACUATED:
-            key_of[i] = -1
-            continue
-        c = _clamped_index(y[i], gy0, cell, gny) * n_cols + _clamped_index(
-            x[i], gx0, cell / SUBCOLUMNS, n_cols
-        )
-        key_of[i] = c
-        key_start[c + 2] += 1
-        most = max(most, key_start[c + 2])
-    for c in range(n_cols * gny):
-        key_start[c + 2] += key_start[c + 1]
-    for i in range(x.shape[0]):
-        c = key_of[i]
-        if c >= 0:
-            k = key_start[c + 1]
-            key_start[c + 1] = k + 1
-            order[k], sx[k], sy[k], sr[k] = i, x[i], y[i], radius[i]
-            if with_velocity:
-                svx[k], svy[k] = vx[i], vy[i]
-    return key_start[n_cols * gny], most
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _wall_cell(key, gnx):  # pragma: no cover - compiled
-    """The cell (index into the wall lists) of sort key ``key``."""
-    n_cols = gnx * SUBCOLUMNS
-    row = key // n_cols
-    return row * gnx + (key - row * n_cols) // SUBCOLUMNS
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _neighbour_capacity(most, grid, cutoff):  # pragma: no cover - compiled
-    """Most candidates one neighbour scan can meet: three rows of the sub-columns in its window."""
-    return 3 * (int(2.0 * cutoff / (grid[2] / SUBCOLUMNS)) + 2) * most + 1
-
-
-#: Rows of the neighbour buffer: offset to the neighbour, contact distance ``l = r_i + r_j``,
-#: distance (filled by the direction pass of the collision-free speed model).
-_DX, _DY, _L, _D = range(4)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _gather_neighbours(k, key_start, sx, sy, sr, grid, cutoff, nb, idx):  # pragma: no cover - compiled
-    """Copy the neighbours of sorted pedestrian ``k`` within the cut-off into ``nb`` and ``idx``.
-
-    Scans the 3 × 3 cells around ``k``, each row of cells only between ``x − cutoff`` and
-    ``x + cutoff`` (one contiguous slice). Every candidate is written and the count advances
-    only for those kept, so the loop has no data-dependent branch; the copies let the sums
-    over neighbours run as SIMD loops over contiguous rows. ``idx`` (sorted positions, which
-    the social force model needs for velocities) is filled only if it is not empty.
-    """
-    gx0, gy0, cell, gnx, gny = grid
-    n_cols, sub_w = gnx * SUBCOLUMNS, cell / SUBCOLUMNS
-    xi, yi, ri, cut2 = sx[k], sy[k], sr[k], cutoff * cutoff
-    c_lo = _clamped_index(xi - cutoff, gx0, sub_w, n_cols)
-    c_hi = _clamped_index(xi + cutoff, gx0, sub_w, n_cols) + 1
-    cy = _clamped_index(yi, gy0, cell, gny)
-    n, with_idx = 0, idx.shape[0] > 0
-    for row in range(max(cy - 1, 0), min(cy + 2, gny)):
-        for m in range(key_start[row * n_cols + c_lo], key_start[row * n_cols + c_hi]):
-            dx, dy = sx[m] - xi, sy[m] - yi
-            nb[_DX, n], nb[_DY, n], nb[_L, n] = dx, dy, ri + sr[m]
-            if with_idx:
-                idx[n] = m
-            n += (dx * dx + dy * dy <= cut2) & (m != k)
-    return n
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _walls_within(xi, yi, reach, walls, wall_idx, wlo, whi, near, side):  # pragma: no cover - compiled
-    """List the cell's walls within ``reach`` of the point, with the point's side of each."""
-    nw = 0
-    for q in range(wlo, whi):
-        w = wall_idx[q]
-        px, py = _nearest_on_segment(walls, w, xi, yi)
-        if (px - xi) ** 2 + (py - yi) ** 2 <= reach * reach:
-            near[nw] = w
-            side[nw] = _orient(walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3], xi, yi)
-            nw += 1
-    return nw
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _drop_hidden(xi, yi, nb, idx, n, walls, near, side, nw):  # pragma: no cover - compiled
-    """Remove from ``nb``/``idx`` the neighbours whose sight line touches one of the listed walls."""
-    kept = 0
-    for j in range(n):
-        xj, yj = xi + nb[_DX, j], yi + nb[_DY, j]
-        visible = True
-        for q in range(nw):
-            w = near[q]
-            x0, y0, x1, y1 = walls[w, 0], walls[w, 1], walls[w, 2], walls[w, 3]
-            if side[q] * _orient(x0, y0, x1, y1, xj, yj) > 0.0:
-                continue  # strictly on the same side of the wall's line: cannot cross it
-            if segments_touch(xi, yi, xj, yj, x0, y0, x1, y1):
-                visible = False
-                break
-        if visible:
-            nb[_DX, kept], nb[_DY, kept], nb[_L, kept] = nb[_DX, j], nb[_DY, j], nb[_L, j]
-            if idx.shape[0] > 0:
-                idx[kept] = idx[j]
-            kept += 1
-    return kept
-
-
-# --- operational models -----------------------------------------------------------------------
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _csm_direction(nb, n, e0x, e0y, a, inv_range):  # pragma: no cover - compiled
-    """``e0 + Σ_j −a exp((l − d)/D) u_ij`` (not normalised); keeps each ``d`` in ``nb``. SIMD loop."""
-    dx_, dy_, l_, d_ = nb[_DX], nb[_DY], nb[_L], nb[_D]
-    rx, ry = e0x, e0y
-    for j in range(n):
-        d2 = dx_[j] * dx_[j] + dy_[j] * dy_[j]
-        d = math.sqrt(d2)
-        d_[j] = d
-        w = a * fast_exp((l_[j] - d) * inv_range) / d
-        w = w if d2 > 0.0 else 0.0
-        rx -= w * dx_[j]
-        ry -= w * dy_[j]
-    return rx, ry
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _csm_spacing(nb, n, ex, ey):  # pragma: no cover - compiled
-    """Smallest ``d − l`` over neighbours ahead (``e·Δx >= 0``) in the corridor ``|e × Δx| <= l``.
-
-    ``inf`` if none. The minimum runs over integer keys of the floats (exact), which LLVM
-    vectorises; a float minimum it would not (without assuming no NaN).
-    """
-    dx_, dy_, l_, d_ = nb[_DX], nb[_DY], nb[_L], nb[_D]
-    s = _INF_KEY
-    for j in range(n):
-        dx, dy, l_ij = dx_[j], dy_[j], l_[j]
-        ahead = (ex * dx + ey * dy >= 0.0) & (abs(ex * dy - ey * dx) <= l_ij)
-        s = min(s, _ordered_key(d_[j] - l_ij) if ahead else _INF_KEY)
-    return _from_ordered_key(s)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _csm_velocity(xi, yi, ri, e0x, e0y, v0, gap_s, nb, n, walls, near, nw, params):  # pragma: no cover
-    """Collision-free speed model velocity from the visible neighbours in ``nb``."""
-    ex, ey = _csm_direction(nb, n, e0x, e0y, params[1], 1.0 / params[2])
-    for q in range(nw):
-        px, py = _nearest_on_segment(walls, near[q], xi, yi)
-        dx, dy = px - xi, py - yi
-        d = math.sqrt(dx * dx + dy * dy)
-        if d > 0.0:
-            w = params[3] * math.exp((ri - d) / params[4]) / d
-            ex -= w * dx
-            ey -= w * dy
-    norm = math.sqrt(ex * ex + ey * ey)
-    ex, ey = (ex / norm, ey / norm) if norm > 0.0 else (e0x, e0y)
-    speed = min(v0, max(0.0, _csm_spacing(nb, n, ex, ey) / gap_s))
-    return ex * speed, ey * speed
-
-
-@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _sfm_neighbour_force(nb, idx, n, svx, svy, a, inv_b, kb, kf, hx, hy, cos_view, c_out):  # pragma: no cover
-    """Neighbour forces of Helbing, Farkas & Vicsek (2000) eq. 2 over ``nb``, friction split.
-
-    Returns the normal forces plus the friction's part in the neighbours' velocities,
-    ``Σ [w A e^{(l−d)/B} + k g] n + κ g (v_j · t) t`` (``w`` the field-of-view weight about
-    the heading ``h``), and the friction matrix ``C = Σ κ g t tᵀ`` that multiplies the agent's
-    own velocity (``−C v_i``). SIMD loop.
-    """
-    dx_, dy_, l_ = nb[_DX], nb[_DY], nb[_L]
-    fx = fy = cxx = cxy = cyy = 0.0
-    for j in range(n):
-        d2 = dx_[j] * dx_[j] + dy_[j] * dy_[j]
-        d = math.sqrt(d2)
-        tx, ty = dy_[j] / d, -dx_[j] / d  # t = (−n_y, n_x), n = (x_i − x_j)/d
-        overlap = l_[j] - d
-        c = kf * max(overlap, 0.0)
-        seen = dx_[j] * hx + dy_[j] * hy >= cos_view * d  # inside the field of view about h
-        f = a * fast_exp(overlap * inv_b) * (1.0 if seen else c_out) + kb * max(overlap, 0.0)
-        vt = c * (svx[idx[j]] * tx + svy[idx[j]] * ty)
-        real = d2 > 0.0
-        fx += (-f * dx_[j] / d + vt * tx) if real else 0.0
-        fy += (-f * dy_[j] / d + vt * ty) if real else 0.0
-        cxx += c * tx * tx if real else 0.0
-        cxy += c * tx * ty if real else 0.0
-        cyy += c * ty * ty if real else 0.0
-    return fx, fy, cxx, cxy, cyy
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _seen_before(px, py, q, walls, near, xi, yi):  # pragma: no cover - compiled
-    """Whether an earlier wall in ``near`` has the same nearest point (a corner two segments share)."""
-    for r in range(q):
-        ox, oy = _nearest_on_segment(walls, near[r], xi, yi)
-        if abs(ox - px) + abs(oy - py) <= 1e-9:
-            return True
-    return False
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _sfm_velocity(
-    k, e0x, e0y, v0, tau, dt, sr, svx, svy, nb, idx, n, walls, near, nw, xi, yi, params
-):  # pragma: no cover
-    """Social force model velocity of sorted pedestrian ``k`` after one step.
-
-    Semi-implicit Euler: the sliding friction, linear in the agent's own velocity, is taken at
-    the new velocity (a 2 × 2 solve), everything else at the old state. A wall point counts
-    once: at a convex corner, the nearest point of both segments that meet there, HFV's wall
-    (one body, one nearest point) pushes once, not twice. An explicit friction
-    step diverges once ``κ g Δt / m > 2`` (overlap ``g`` above 6.7 cm with a wall, 3.3 cm between
-    two agents, at Δt = 0.01 s); implicit, it only ever brakes the sliding.
-    """
-    mass, a, b, kb, kf = params[1], params[2], params[3], params[4], params[5]
-    ri, vxi, vyi = sr[k], svx[k], svy[k]
-    speed = math.sqrt(vxi * vxi + vyi * vyi)
-    if speed >= VIEW_MIN_SPEED_M_S:  # the view looks where the agent walks (Johansson et al. 2007)
-        hx, hy = vxi / speed, vyi / speed
-    else:  # at rest: where it wants to go
-        hx, hy = e0x, e0y
-    fx, fy, cxx, cxy, cyy = _sfm_neighbour_force(
-        nb, idx, n, svx, svy, a, 1.0 / b, kb, kf, hx, hy, params[6], params[7]
-    )
-    for q in range(nw):
-        px, py = _nearest_on_segment(walls, near[q], xi, yi)
-        dx, dy = xi - px, yi - py
-        d = math.sqrt(dx * dx + dy * dy)
-        if d == 0.0 or _seen_before(px, py, q, walls, near, xi, yi):
-            continue
-        nx, ny = dx / d, dy / d
-        touch = max(ri - d, 0.0)
-        f = a * math.exp((ri - d) / b) + kb * touch
-        fx += f * nx
-        fy += f * ny
-        c = kf * touch  # wall friction −κ g (v_i · t) t, t = (−n_y, n_x)
-        cxx += c * ny * ny
-        cxy -= c * nx * ny
-        cyy += c * nx * nx
-    rx = vxi + dt * ((v0 * e0x - vxi) / tau + fx / mass)
-    ry = vyi + dt * ((v0 * e0y - vyi) / tau + fy / mass)
-    h = dt / mass  # (I + h C) v_new = r
-    mxx, mxy, myy = 1.0 + h * cxx, h * cxy, 1.0 + h * cyy
-    det = mxx * myy - mxy * mxy
-    return (myy * rx - mxy * ry) / det, (mxx * ry - mxy * rx) / det
 
 
 # --- moves and the step -----------------------------------------------------------------------
