@@ -5,7 +5,7 @@ whatever order the scenario declares them in: at setup it moves itself to the en
 scheduler's list, which is the order of the ``finish`` calls (it writes no field and never
 steps, so nothing waits on it). Its ``finish`` then reads the final KPIs of all of them (the
 relief, rescue and warning verdicts, and flood deaths reported by a flood impact model at its
-own finish). It scores the run against the targets of the national emergency plan (issue 6):
+own finish). It scores the run against the targets of the national emergency plan:
 
 * **aviation on scene** within ``aviation_on_scene_max_s`` (2 h) of the collapse:
   KPI ``rescue_first_aviation_on_scene_s`` of the ``rescue`` process;

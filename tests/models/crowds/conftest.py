@@ -3,7 +3,7 @@
 * :class:`Floor` builds a walkable area (shapely polygon, exits, stairs), its router fields
   and a :class:`~models.crowds.kernels.PedestrianStepper` for either model.
 * :func:`run` advances pedestrians one step at a time until everybody has left (or a time
-  limit) and, every step, asserts the two invariants of issue 3: the five states add up to
+  limit) and, every step, asserts the two invariants of the crowd core: the five states add up to
   the population, and no move of a pedestrian on the floor touches a wall segment (checked
   here with an independent numpy segment test, not the kernel's). It records the evacuation
   curve and sampled trajectories. With ``stairs=True`` it scales each walking pedestrian's
@@ -35,7 +35,7 @@ from models.crowds.kernels import CsmParameters, DirectionRaster, PedestrianStep
 from models.crowds.routing import ALL_EXITS, Router
 
 MODELS = ("csm", "sfm")
-#: Time step of every run: JuPedSim's default (issue 3's benchmark step).
+#: Time step of every run: JuPedSim's default (the side-by-side benchmark's step).
 DT = 0.01
 #: Body radius and characteristic time per model: JuPedSim 1.4.2's CSM agent defaults (time gap
 #: 1 s, r 0.2 m); for the social force model Helbing, Farkas & Vicsek (2000)'s τ = 0.5 s and the
