@@ -10,6 +10,7 @@ def register() -> None:
     """Import the built-in model modules so that they register themselves."""
     from models.chains import park  # noqa: F401
     from models.crowds import evacuation  # noqa: F401
+    from models.crowds import report as crowds_report  # noqa: F401  (its report section)
     from models.exposure import population, roads  # noqa: F401
     from models.hazards import (  # noqa: F401
         barrier_lake,
@@ -29,4 +30,5 @@ def register() -> None:
         toxic_exposure,
     )
     from models.response import relief, rescue, targets, warning_process  # noqa: F401
+    from models.response import report as response_report  # noqa: F401  (its report section)
     from models.terrain import terrain  # noqa: F401

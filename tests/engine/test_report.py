@@ -1,10 +1,10 @@
-"""Report pieces that need no results file: the plan-targets section of summary.md."""
+"""Report pieces that need no results file: the plan-targets section, the road network, the relief figures."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.report import _targets_section
+from models.response.report import _targets_section
 
 
 class _Res:
@@ -57,11 +57,11 @@ def _closure(i, segment, reason):
 def test_bridges_are_marked_and_closed_segments_red_with_the_reason_in_the_legend():
     import matplotlib.pyplot as plt
 
-    from engine.report import _draw_network
+    from engine.report import draw_network
 
     fig, ax = plt.subplots()
     events = [_closure(0, 2, "debris"), _closure(1, 0, "water"), _closure(2, 2, "debris")]
-    _draw_network(ax, _roads(), events)
+    draw_network(ax, _roads(), events)
     labels = ax.get_legend_handles_labels()[1]
     plt.close(fig)
     # segment 2 closed twice counts once; the bridge is the middle segment, marked at its middle
@@ -114,7 +114,7 @@ class _ReliefRes:
 
 
 def test_response_figures_draw_the_deliveries_the_unmet_demand_and_its_series(tmp_path):
-    from engine.report import response_figures
+    from models.response.report import response_figures
 
     x = y = np.arange(0.0, 400.0, 25.0)
     events = [_closure(0, 1, "debris")]

@@ -167,7 +167,7 @@ def test_crowd_figures_hold_the_data(walked):
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
-    from engine.report import crowd_map_figure, evacuation_states_figure, exit_flow_figure
+    from models.crowds.report import crowd_map_figure, evacuation_states_figure, exit_flow_figure
 
     out, _ = walked
     t = {k: v.columns for k, v in out.tables.items()}
