@@ -8,9 +8,9 @@ engine finds them through the ``hazchain.models`` entry point, which calls
 
 def register() -> None:
     """Import the built-in model modules so that they register themselves."""
+    from engine.report_sections import register_section
     from models.chains import park  # noqa: F401
     from models.crowds import evacuation  # noqa: F401
-    from models.crowds import report as crowds_report  # noqa: F401  (its report section)
     from models.exposure import population, roads  # noqa: F401
     from models.hazards import (  # noqa: F401
         barrier_lake,
@@ -30,5 +30,8 @@ def register() -> None:
         toxic_exposure,
     )
     from models.response import relief, rescue, targets, warning_process  # noqa: F401
-    from models.response import report as response_report  # noqa: F401  (its report section)
     from models.terrain import terrain  # noqa: F401
+
+    # Report sections by import path: their drawing code (and matplotlib) loads only for a report.
+    register_section("response", "models.response.report:report_section", order=100)
+    register_section("crowds", "models.crowds.report:report_section", order=500)

@@ -9,8 +9,9 @@ times; the flow through the busiest exits (the rest summed as "others"); and, wh
 carry doses, their histogram by fate with the reference loads. The section's five-state plot
 replaces the engine's generic plot of ``<name>_evacuation_curve``.
 
-Importing this module registers the section (:func:`engine.report.register_section`, name
-``"crowds"``); :func:`models.register` imports it.
+:func:`models.register` registers :func:`report_section` by its import path (section
+``"crowds"``, :func:`engine.report_sections.register_section`), so this module is imported only
+when a report is made.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from engine.report import (
     ReportContext,
     SectionOutput,
     fmt_value,
-    register_section,
     save_figure,
     text_values,
     time_unit,
@@ -552,10 +552,10 @@ def crowd_section(res: Results, events: list[Event], out: Path) -> tuple[list[st
     return lines, replaced
 
 
-def _section(ctx: ReportContext) -> SectionOutput:
+def report_section(ctx: ReportContext) -> SectionOutput:
+    """The ``"crowds"`` report section: :func:`crowd_section` for every crowd in the results."""
     lines, replaced = crowd_section(ctx.results, ctx.events, ctx.out)
     return SectionOutput(lines=lines, consumed=replaced)
 
 
 #: After the event chain, before the list of figures.
-register_section("crowds", _section, order=500)

@@ -8,8 +8,9 @@ unmet demand by item and people restored over time (``relief_unmet``). The maps 
 with bridges marked (a ``bridge`` column of ``roads``) and the segments closed by
 ``road_closed`` events in red, by reason (:func:`engine.report.draw_network`).
 
-Importing this module registers the section (:func:`engine.report.register_section`, name
-``"response"``); :func:`models.register` imports it.
+:func:`models.register` registers :func:`report_section` by its import path (section
+``"response"``, :func:`engine.report_sections.register_section`), so this module is imported only
+when a report is made.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from engine.report import (
     fmt_value,
     legend_outside,
     map_frame,
-    register_section,
     save_figure,
     text_values,
     time_unit,
@@ -341,7 +341,8 @@ def response_figures(
     return figs
 
 
-def _section(ctx: ReportContext) -> SectionOutput:
+def report_section(ctx: ReportContext) -> SectionOutput:
+    """The ``"response"`` report section: plan targets, the team Gantt and the relief figures."""
     res = ctx.results
     figures: list[tuple[str, str]] = []
     if "team_tasks" in res.table_names and set(GANTT_COLUMNS) <= set(res.table("team_tasks")):
@@ -351,4 +352,3 @@ def _section(ctx: ReportContext) -> SectionOutput:
 
 
 #: Before the key indicators (the targets' verdicts head the summary).
-register_section("response", _section, order=100)

@@ -9,6 +9,8 @@ test reads the engine's source: ``engine`` never imports ``models`` (DESIGN.md).
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -86,6 +88,17 @@ def test_the_models_sections_are_registered_by_the_entry_point():
     names = [n for n, _, _ in report.report_sections()]
     assert {"crowds", "response"} <= set(names)
     assert names.index("response") < names.index("crowds")  # targets before the key indicators
+
+
+def test_registering_the_models_does_not_load_their_drawing_code():
+    # A simulation run loads the models (their sections too): pyplot and the report modules stay out.
+    code = (
+        "import sys; from engine.registry import load_plugins; load_plugins(); "
+        "print(sorted(m for m in sys.modules if m == 'matplotlib.pyplot'"
+        " or (m.startswith('models.') and m.endswith('.report'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_the_engine_imports_nothing_from_models():
