@@ -6,7 +6,7 @@ frame of its geometry) on the engine grid: crowd point ``(x, y)`` lies at engine
 
 1. builds the walkable area (inline coordinates, a WKT file or a GeoJSON file; see
    :mod:`models.crowds.geometry`) and its routing fields (:class:`models.crowds.routing.Router`,
-   fast marching on ``routing_cell_m`` cells);
+   fast marching on ``routing_cell_m`` cells, slowed within ``routing_wall_avoid_m`` of walls);
 2. places its population groups (a count, or a density over an area) on a jittered grid,
    draws desired speeds from the RiMEA/Weidmann speed groups (:mod:`models.crowds.agents`) and
    pre-movement times from a stated distribution, counted from the process start (a chain
@@ -103,7 +103,6 @@ from models.crowds.routing import (
     ALL_EXITS,
     Router,
     congestion_aware_choice,
-    exit_capacity_p_s,
     nearest_exit,
 )
 from models.impact.probit import mg_m3_to_ppm, ppm_to_mg_m3
@@ -282,7 +281,12 @@ class CrowdEvacuation(Process):
         """Build the area, router, population and stepper; record the first frame."""
         cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
         self.area = build_area(cfg.geometry, self.name)
-        self.router = Router(self.area, cell_m=cfg.routing_cell_m, exit_groups=cfg.exit_groups)
+        self.router = Router(
+            self.area,
+            cell_m=cfg.routing_cell_m,
+            exit_groups=cfg.exit_groups,
+            wall_avoid_distance_m=cfg.routing_wall_avoid_m,
+        )
         self.t0 = t_s
         self.k = 0
         self.kdt = cfg.kernel_dt_s
@@ -449,11 +453,14 @@ class CrowdEvacuation(Process):
         d = self.router.distances_at(self.target_names, p.x_m[todo], p.y_m[todo])
         current = nearest_exit(d) if initial else p.target[todo].astype(np.int64)
         width = np.array([self.area.exit(e).width_m for e in self.target_names])
+        # a door-flow cap, where an exit has one, bounds its capacity in the estimate too
+        caps = {e.name: e.max_flow_p_per_m_s for e in cfg.geometry.exits if e.max_flow_p_per_m_s is not None}
+        flow = np.array([min(cfg.specific_flow_p_m_s, caps.get(e, np.inf)) for e in self.target_names])
         speed = np.maximum(self.v0_base[todo], 1e-3)
         choice, _ = congestion_aware_choice(
             d,
             speed,
-            exit_capacity_p_s(width, cfg.specific_flow_p_m_s),
+            width * flow,
             current,
             switch_margin_s=cfg.switch_margin_s,
         )

@@ -22,7 +22,7 @@ from engine.scenario import DataFile
 from models.crowds.agents import RIMEA_SPEED_GROUPS, GroupParameters
 from models.crowds.exposure import CRITICAL_DENSITY_P_M2, DEFAULT_DROWNING_DEPTH_M, WADING_SPEED_KNOTS
 from models.crowds.kernels import CsmParameters, SfmParameters
-from models.crowds.routing import IMO_SPECIFIC_FLOW_P_M_S
+from models.crowds.routing import DEFAULT_WALL_AVOID_DISTANCE_M, IMO_SPECIFIC_FLOW_P_M_S
 
 __all__ = [
     "CrowdEvacuationConfig",
@@ -297,6 +297,12 @@ class CrowdEvacuationConfig(ProcessConfig):
     origin_y_m: float = Field(0.0, description="engine y of the crowd frame's origin")
     exit_groups: dict[str, list[str]] = Field(default_factory=dict)
     routing_cell_m: float = Field(0.25, ge=0.02, le=2.0)
+    routing_wall_avoid_m: float = Field(
+        DEFAULT_WALL_AVOID_DISTANCE_M,
+        ge=0.0,
+        le=5.0,
+        description="routing fields keep this far from walls (0: shortest paths)",
+    )
     dynamics: Literal["csm", "sfm"] = "csm"
     csm: CsmParameters = CsmParameters()
     sfm: SfmParameters = SfmParameters()
