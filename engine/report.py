@@ -612,6 +612,47 @@ def make_report(results: str | Path, out_dir: str | Path) -> Path:
     return summary
 
 
+def _is_pass_fail(values: np.ndarray) -> bool:
+    """A KPI whose every finite value is 0 or 1 (a target met or not, an event that happened)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    return v.size > 0 and bool(np.isin(v, (0.0, 1.0)).all())
+
+
+def pass_fail_lines(values: dict[str, np.ndarray], descriptions: dict[str, list[str]]) -> list[str]:
+    """Markdown for 0/1 KPIs over an ensemble: in how many replicas each was 1, and why, by verdict.
+
+    ``descriptions[k]`` are the KPI's per-replica descriptions, in replica order. They are grouped
+    by their verdict, the text before the first colon ("met", "FAILED"), most frequent first, each
+    with the first replica's full description as an example: a plan target reads "met in 15 of 20"
+    with why the other 5 failed.
+
+    Examples
+    --------
+    >>> said = {"target_x": ["met: 1 h", "FAILED: 3 h > 2 h", "met: 1.5 h"]}
+    >>> pass_fail_lines({"target_x": np.array([1.0, 0.0, 1.0])}, said)[4]
+    '| target_x | 2 of 3 | 67 % | met (2), e.g. «met: 1 h»; FAILED (1), e.g. «FAILED: 3 h > 2 h» |'
+    """
+    if not values:
+        return []
+    lines = [
+        "## Pass/fail indicators over the replicas",
+        "",
+        "| KPI | 1 in | share | what the replicas say (how many) |",
+        "|---|---:|---:|---|",
+    ]
+    for k, vals in values.items():
+        v = np.asarray(vals, float)
+        v = v[np.isfinite(v)]
+        groups: dict[str, list[str]] = {}
+        for d in descriptions.get(k, []):
+            groups.setdefault(d.split(":", 1)[0].strip(), []).append(d)
+        ordered = sorted(groups.items(), key=lambda g: -len(g[1]))
+        reasons = "; ".join(f"{verdict} ({len(ds)}), e.g. «{ds[0]}»" for verdict, ds in ordered)
+        lines.append(f"| {k} | {int(v.sum())} of {v.size} | {100 * v.mean():.0f} % | {reasons} |")
+    return [*lines, ""]
+
+
 def _ensemble_report(res: Results, out: Path) -> Path:
     with h5py.File(res.path, "r") as f:
         if "summary" not in f:
@@ -621,6 +662,15 @@ def _ensemble_report(res: Results, out: Path) -> Path:
             k: (s[k][()], str(s[k].attrs["units"]), str(s[k].attrs["long_name"])) for k in s if k != "replica"
         }
         n = int(s["replica"].shape[0])
+        # Descriptions may say what happened in their replica ("met: …", "FAILED: …"): keep them all.
+        per_replica_desc = {
+            k: [
+                str(f[f"replicas/r{i:05d}/kpis/{k}"].attrs.get("long_name", ""))
+                for i in res.replica_ids
+                if k in f[f"replicas/r{i:05d}/kpis"]
+            ]
+            for k in kpis
+        }
         # A map exists only in replicas where its process ran (no dam, no flood map).
         map_names: list[str] = []
         for i in res.replica_ids:
@@ -665,8 +715,13 @@ def _ensemble_report(res: Results, out: Path) -> Path:
         v = vals[np.isfinite(vals)]
         if v.size == 0:
             continue
+        if len(set(per_replica_desc[k])) > 1:
+            desc = "per replica: see below" if _is_pass_fail(v) else "its description varies by replica"
         p5, p50, p95 = np.percentile(v, [5, 50, 95])
         table.append((k, desc, v.size, v.mean(), p5, p50, p95, units))
+    # 0/1 KPIs whose replicas say different things (a target met here, failed there, and why)
+    told = {k: v for k, (v, _, _) in kpis.items() if _is_pass_fail(v) and len(set(per_replica_desc[k])) > 1}
+    verdicts = pass_fail_lines(told, per_replica_desc)
     lines = [
         f"# {res.scenario_name} — ensemble of {n} replicas",
         "",
@@ -682,6 +737,7 @@ def _ensemble_report(res: Results, out: Path) -> Path:
             for k, d, c, m, a, b, p95, u in table
         ],
         "",
+        *verdicts,
         "## Figures",
         "",
         *[f"- {title}: ![{title}]({fname})" for title, fname in figures],

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import h5py
 import numpy as np
 import pytest
 import xarray as xr
 
 from engine import ensemble
+from engine.process import Process, ProcessConfig
+from engine.registry import register
 
 
 def summary(path):
@@ -61,3 +65,40 @@ def test_another_scenario_in_the_way_is_refused(serial, tmp_path):
     other = Scenario.from_text(small_text(**{"rate_kg_s = 5.0": "rate_kg_s = 6.0"}), base_dir=SMALL.parent)
     with pytest.raises(HazchainError, match="not an ensemble of this scenario"):
         ensemble(other, replicas=2, out=serial)
+
+
+class _VerdictConfig(ProcessConfig):
+    model: Literal["_test_verdict"] = "_test_verdict"
+
+
+@register
+class _Verdict(Process):
+    """Test helper: a 0/1 KPI drawn per replica, whose description says why (like a plan target)."""
+
+    model_name = "_test_verdict"
+    family = "impacts"
+    Config = _VerdictConfig
+
+    def finish(self, t_s: float) -> None:
+        late_h = float(self.rng.uniform(0.0, 4.0))
+        met = late_h <= 2.0
+        why = f"met: {late_h:.2f} h <= 2 h" if met else f"FAILED: {late_h:.2f} h > 2 h"
+        self.world.report_kpi("target_test", float(met), "1", why)
+
+
+def test_ensemble_report_counts_pass_fail_kpis_and_groups_their_reasons(tmp_path):
+    from engine import Scenario
+    from engine.report import make_report
+    from tests.conftest import SMALL, small_text
+
+    sc = Scenario.from_text(small_text() + '\n[[impacts]]\nmodel = "_test_verdict"\n', base_dir=SMALL.parent)
+    out = tmp_path / "ens.h5"
+    ensemble(sc, replicas=8, out=out, workers=1)
+    met = summary(out)["target_test"]
+    assert 0 < met.sum() < 8  # this seed gives both verdicts (the test needs them)
+    summary_md = make_report(out, tmp_path / "rep").read_text()
+    [row] = [line for line in summary_md.splitlines() if line.startswith("| target_test | ")]
+    k = int(met.sum())
+    assert f"| {k} of 8 | {100 * k / 8:.0f} % |" in row
+    assert f"met ({k}), e.g. «met: " in row and f"FAILED ({8 - k}), e.g. «FAILED: " in row
+    assert "| target_test — per replica: see below |" in summary_md
