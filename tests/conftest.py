@@ -1,11 +1,14 @@
-"""Shared fixtures: paths, small scenarios and a CLI runner."""
+"""Shared fixtures: paths, small scenarios, a CLI runner and a runner for hand-built worlds."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +26,37 @@ def small_text(**replace: str) -> str:
         assert old in text, old
         text = text.replace(old, new)
     return text
+
+
+def run_in_world(
+    world: Any,
+    build: Callable[[dict[str, Any]], Sequence[Any]],
+    *,
+    end_s: float,
+    start_s: float | None = None,
+    before_start: Callable[[], None] | None = None,
+) -> list[Any]:
+    """Run processes on a hand-built world, without a scenario file; return them.
+
+    ``build(kw)`` makes the processes from the constructor keywords ``kw`` (``world``,
+    ``scheduler``, ``rng``, ``base_dir``). The scheduler sets them up (once), ``before_start()``
+    may then change the world, each process starts at ``start_s`` (default: at once) with the
+    scenario as its cause, and the run goes to ``end_s`` and finishes.
+    """
+    from engine.rng import RandomStreams
+    from engine.scheduler import Scheduler
+
+    sched = Scheduler(world, RandomStreams(1), end_s=end_s)
+    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
+    procs = list(build(kw))
+    sched.add_processes(procs)
+    if before_start is not None:
+        before_start()
+    for proc in procs:
+        sched.start_process(proc, at_s=start_s, cause_id=-1)
+    sched.run()
+    sched.finish()
+    return procs
 
 
 def hazchain(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from models.response.allocation import dispatch_loads, split_loads
+from tests.conftest import run_in_world
 from tests.models.response.test_relief_process import DEPOT, run
 
 R, H, F = 600.0, 1800.0, 0.5  # release, handling (loading + unloading, half each), truck speed factor
@@ -93,8 +94,6 @@ def test_loads_cut_off_by_a_closed_road_go_back_and_are_allocated_again_when_it_
     from engine.grid import Grid
     from engine.network import Network
     from engine.process import Process, ProcessConfig
-    from engine.rng import RandomStreams
-    from engine.scheduler import Scheduler
     from engine.world import World
     from models.response.relief import ReliefConfig, ReliefProcess
 
@@ -128,8 +127,6 @@ def test_loads_cut_off_by_a_closed_road_go_back_and_are_allocated_again_when_it_
     world.grid.add_layer("population", "1", "people", writer="test").data[1, 71] = 100.0  # centre (7050, 50)
     cf = world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test")
     cf.data[1, 71] = 1.0
-    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
-    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
     cfg = ReliefConfig(
         items=["water"],
         vehicle_capacity_kg=C,
@@ -137,12 +134,12 @@ def test_loads_cut_off_by_a_closed_road_go_back_and_are_allocated_again_when_it_
         depots=[dict(DEPOT, vehicles=1)],
         shelters=[{"name": "school", "x_m": 7000.0, "y_m": 0.0, "capacity": 1000}],
     )
-    procs = [ReliefProcess(cfg, name="relief", **kw), Landslide(ProcessConfig(model="x"), name="slide", **kw)]
-    sched.add_processes(procs)
-    for p in procs:
-        sched.start_process(p, cause_id=-1)
-    sched.run()
-    sched.finish()
+
+    def build(kw):
+        slide = Landslide(ProcessConfig(model="x"), name="slide", **kw)
+        return [ReliefProcess(cfg, name="relief", **kw), slide]
+
+    run_in_world(world, build, end_s=12 * 3600.0)
     h, t = H / 2, 700.0
     unmet = world.tables["relief_unmet"].columns
     # the first load left at 600 s; at 1800 s and 3600 s the other 900 kg are cut off: back to demand
@@ -165,8 +162,6 @@ def test_equally_due_loads_go_nearest_point_first():
     import math
 
     from engine.grid import Grid
-    from engine.rng import RandomStreams
-    from engine.scheduler import Scheduler
     from engine.world import World
     from models.response.relief import ReliefConfig, ReliefProcess
     from tests.models.response.test_relief_process import line
@@ -179,15 +174,8 @@ def test_equally_due_loads_go_nearest_point_first():
     world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test").data[1, [11, 21]] = (
         1.0
     )
-    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
     cfg = ReliefConfig(items=["water"], vehicle_capacity_kg=C, handling_s=H, depots=[dict(DEPOT, vehicles=1)])
-    proc = ReliefProcess(
-        cfg, name="relief", world=world, scheduler=sched, rng=np.random.default_rng(0), base_dir="."
-    )
-    sched.add_processes([proc])
-    sched.start_process(proc, cause_id=-1)
-    sched.run()
-    sched.finish()
+    run_in_world(world, lambda kw: [ReliefProcess(cfg, name="relief", **kw)], end_s=12 * 3600.0)
     h, walk = H / 2, math.hypot(50.0, 50.0) / 1.4  # blocks' centres are 70.7 m off their nodes, on foot
     t1, t2 = 100.0 + walk, 200.0 + walk
     d = world.tables["relief_deliveries"].columns

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 
 from engine.grid import Grid
 from engine.network import Network
-from engine.rng import RandomStreams
-from engine.scheduler import Scheduler
 from engine.world import World
 from models.response.relief import ReliefConfig, ReliefProcess
+from tests.conftest import run_in_world
 
 
 def line() -> Network:
@@ -48,21 +46,8 @@ def run(*, end_s=12 * 3600.0, collapse=1.0, **cfg):
     cf = world.grid.add_layer("building_collapse_fraction", "1", "collapsed", writer="test")
     cf.data[1, 21] = collapse
     cf.cause_event_id = 0
-    sched = Scheduler(world, RandomStreams(1), end_s=end_s)
     cfg = {"depots": [DEPOT], "shelters": [SHELTER], **cfg}
-    proc = ReliefProcess(
-        ReliefConfig(**cfg),
-        name="relief",
-        world=world,
-        scheduler=sched,
-        rng=np.random.default_rng(0),
-        base_dir=".",
-    )
-    proc.setup()
-    sched.add_processes([proc])
-    sched.start_process(proc, cause_id=-1)
-    sched.run()
-    sched.finish()
+    run_in_world(world, lambda kw: [ReliefProcess(ReliefConfig(**cfg), name="relief", **kw)], end_s=end_s)
     return world
 
 

@@ -11,11 +11,10 @@ import pytest
 from engine.errors import ScenarioError
 from engine.grid import Grid
 from engine.process import Process, ProcessConfig
-from engine.rng import RandomStreams
-from engine.scheduler import Scheduler
 from engine.world import Facility, World
 from models.response.dispatch import Landing, MaxLivesSaved, Tasks, Teams, arrival_matrix
 from models.response.rescue import OpenGroundConfig, RescueConfig, RescueProcess, open_ground_mask
+from tests.conftest import run_in_world
 from tests.models.response.test_rescue_process import square
 
 WALK = 1.4  # the off-road walking speed (m/s), models.response.travel.DEFAULT_OFFROAD_SPEED_M_S
@@ -44,16 +43,13 @@ def run(*, fires=(), trapped=None, layers=None, facilities=None, end_s=3 * 3600.
         world.facilities[f.name] = f
     if trapped is not None:
         world.add_table("trapped_people", {k: np.array(v) for k, v in trapped.items()})
-    sched = Scheduler(world, RandomStreams(1), end_s=end_s)
-    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
-    src = _Fires(ProcessConfig(model="t_fires"), name="fires", **kw)
-    src.fires = tuple(fires)
-    rescue = RescueProcess(RescueConfig(**cfg), name="rescue", **kw)
-    sched.add_processes([src, rescue])
-    sched.start_process(src, cause_id=-1)
-    sched.start_process(rescue, cause_id=-1)
-    sched.run()
-    sched.finish()
+
+    def build(kw):
+        src = _Fires(ProcessConfig(model="t_fires"), name="fires", **kw)
+        src.fires = tuple(fires)
+        return [src, RescueProcess(RescueConfig(**cfg), name="rescue", **kw)]
+
+    run_in_world(world, build, end_s=end_s)
     return world
 
 

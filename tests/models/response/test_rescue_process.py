@@ -16,6 +16,7 @@ from engine.scheduler import Scheduler
 from engine.world import World
 from models.response.rescue import RescueConfig, RescueProcess
 from models.response.survival import GOLDEN_72_HOURS, RESCUE_S_PER_PERSON
+from tests.conftest import run_in_world
 
 # 0 (0,0) - 1 (1000,0) - 2 (2000,0) straight, 100 s per edge at 10 m/s;
 # detour 0 - 3 (1000,1000) - 2: two edges of 1000*sqrt(2) m, 141.42 s each.
@@ -51,7 +52,6 @@ def run(*, close_edge_at_s=None, end_s=4 * 3600.0, people=4, **cfg):
             "building_type": np.array(["URML"]),
         },
     )
-    sched = Scheduler(world, RandomStreams(1), end_s=end_s)
     defaults = {
         "bases": [
             {"name": "station", "x_m": 0.0, "y_m": 0.0},
@@ -70,22 +70,16 @@ def run(*, close_edge_at_s=None, end_s=4 * 3600.0, people=4, **cfg):
         "medevac_sites": 1,
     }
     defaults.update(cfg)
-    proc = RescueProcess(
-        RescueConfig(**defaults),
-        name="rescue",
-        world=world,
-        scheduler=sched,
-        rng=np.random.default_rng(0),
-        base_dir=".",
-    )
-    proc.setup()
-    sched.add_processes([proc])
-    if close_edge_at_s is not None:  # close 1-2 (both directions) before the team leaves
-        both = (net.edge_sources() + net.indices == 3) & (np.abs(net.edge_sources() - net.indices) == 1)
-        net.edge_attrs["open"][both] = 0.0
-    sched.start_process(proc, cause_id=-1)
-    sched.run()
-    sched.finish()
+
+    def close_edge() -> None:
+        if close_edge_at_s is not None:  # close 1-2 (both directions) before the team leaves
+            both = (net.edge_sources() + net.indices == 3) & (np.abs(net.edge_sources() - net.indices) == 1)
+            net.edge_attrs["open"][both] = 0.0
+
+    def build(kw):
+        return [RescueProcess(RescueConfig(**defaults), name="rescue", **kw)]
+
+    run_in_world(world, build, end_s=end_s, before_start=close_edge)
     return world
 
 

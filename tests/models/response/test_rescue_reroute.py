@@ -9,11 +9,10 @@ import pytest
 from engine.grid import Grid
 from engine.network import Network
 from engine.process import Process, ProcessConfig
-from engine.rng import RandomStreams
-from engine.scheduler import Scheduler
 from engine.world import World
 from models.response.rescue import RescueConfig, RescueProcess
 from models.response.survival import RESCUE_S_PER_PERSON
+from tests.conftest import run_in_world
 
 A, B, C, D, E = 0, 1, 2, 3, 4
 # A-B 100 s, B-C 100 s (the first path A-B-C: 200 s); B-D 60 s, D-C 90 s (the detour: 150 s);
@@ -60,22 +59,19 @@ def run(roads, edges=EDGES, end_s=3 * 3600.0):
     world.add_table(
         "trapped_people", {"x_m": np.array([2000.0]), "y_m": np.array([0.0]), "people": np.array([1])}
     )
-    sched = Scheduler(world, RandomStreams(1), end_s=end_s)
-    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
     cfg = RescueConfig(
         bases=[{"name": "station", "x_m": 0.0, "y_m": 0.0}],
         teams=[{"name": "usar", "kind": "professional_rescue", "base": "station", "readiness_s": 600.0}],
         medevac_sites=0,
         dt_s=60.0,
     )
-    closer = _Close(ProcessConfig(model="t_close_roads"), name="closer", **kw)
-    closer.roads = tuple(roads)
-    rescue = RescueProcess(cfg, name="rescue", **kw)
-    sched.add_processes([closer, rescue])
-    sched.start_process(closer, cause_id=-1)
-    sched.start_process(rescue, cause_id=-1)
-    sched.run()
-    sched.finish()
+
+    def build(kw):
+        closer = _Close(ProcessConfig(model="t_close_roads"), name="closer", **kw)
+        closer.roads = tuple(roads)
+        return [closer, RescueProcess(cfg, name="rescue", **kw)]
+
+    _, rescue = run_in_world(world, build, end_s=end_s)
     return world, rescue
 
 

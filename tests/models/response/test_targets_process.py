@@ -14,7 +14,7 @@ from models.response.relief import ReliefConfig, ReliefProcess
 from models.response.rescue import RescueConfig, RescueProcess
 from models.response.targets import PlanTargets, PlanTargetsConfig
 from models.response.warning_process import WarningConfig, WarningProcess
-from tests.conftest import FLAGSHIP, SCENARIOS
+from tests.conftest import FLAGSHIP, SCENARIOS, run_in_world
 from tests.models.response.test_relief_process import line
 
 HELI_BASE = {"name": "airbase", "x_m": 2000.0 - 114000.0, "y_m": -152000.0}  # 190 km from the site (3-4-5)
@@ -69,20 +69,18 @@ def run(rescue=None, relief=None, warning=None, *, with_relief=True):
     )
     world.report_kpi("buildings_complete", 10.0, "1")
     world.report_kpi("buildings_moderate", 10.0, "1")
-    sched = Scheduler(world, RandomStreams(1), end_s=12 * 3600.0)
-    kw = {"world": world, "scheduler": sched, "rng": np.random.default_rng(0), "base_dir": "."}
-    procs = [
-        PlanTargets(PlanTargetsConfig(gdp=1.0e9, replacement_value=1.0e6), name="targets", **kw),
-        RescueProcess(RescueConfig(**(rescue or AMPLE["rescue"])), name="rescue", **kw),
-        WarningProcess(WarningConfig(**(warning or AMPLE["warning"])), name="warning", **kw),
-    ]
-    if with_relief:
-        procs.append(ReliefProcess(ReliefConfig(**(relief or AMPLE["relief"])), name="relief", **kw))
-    sched.add_processes(procs)
-    for p in procs:
-        sched.start_process(p, cause_id=-1)
-    sched.run()
-    sched.finish()
+
+    def build(kw):
+        procs = [
+            PlanTargets(PlanTargetsConfig(gdp=1.0e9, replacement_value=1.0e6), name="targets", **kw),
+            RescueProcess(RescueConfig(**(rescue or AMPLE["rescue"])), name="rescue", **kw),
+            WarningProcess(WarningConfig(**(warning or AMPLE["warning"])), name="warning", **kw),
+        ]
+        if with_relief:
+            procs.append(ReliefProcess(ReliefConfig(**(relief or AMPLE["relief"])), name="relief", **kw))
+        return procs
+
+    run_in_world(world, build, end_s=12 * 3600.0)
     return world.kpis
 
 

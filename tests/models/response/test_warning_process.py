@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from engine.grid import Grid
-from engine.rng import RandomStreams
-from engine.scheduler import Scheduler
 from engine.world import World
 from models.response.warning import bass_share
 from models.response.warning_process import WarningConfig, WarningProcess
+from tests.conftest import run_in_world
 
 SIREN = {"name": "siren", "delay_s": 120.0, "rate_per_s": 1.0 / 300.0, "reach_day": 1.0, "reach_night": 1.0}
 
@@ -21,22 +20,14 @@ def run(start_s=0.0, layers=None, **cfg):
     world = World(Grid(0.0, 0.0, 100.0, 4, 2))
     for name, data in (layers or {}).items():
         world.grid.add_layer(name, "1", name, writer="test").data[...] = data
-    sched = Scheduler(world, RandomStreams(1), end_s=4 * 3600.0)
     cfg.setdefault("channels", [SIREN])
     cfg.setdefault("word_of_mouth_per_s", 0.0)
-    proc = WarningProcess(
-        WarningConfig(**cfg),
-        name="warning",
-        world=world,
-        scheduler=sched,
-        rng=np.random.default_rng(0),
-        base_dir=".",
+    run_in_world(
+        world,
+        lambda kw: [WarningProcess(WarningConfig(**cfg), name="warning", **kw)],
+        end_s=4 * 3600.0,
+        start_s=start_s,
     )
-    proc.setup()
-    sched.add_processes([proc])
-    sched.start_process(proc, at_s=start_s, cause_id=-1)
-    sched.run()
-    sched.finish()
     return world
 
 
