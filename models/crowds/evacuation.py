@@ -437,11 +437,13 @@ class CrowdEvacuation(Process):
             model=cfg.dynamics,
             parameters=cfg.csm if cfg.dynamics == "csm" else cfg.sfm,
             parallel=cfg.threads > 1,
-            exit_max_flow_p_per_m_s=[
-                next((e.max_flow_p_per_m_s for e in cfg.geometry.exits if e.name == n), None)
-                for n in self.router.open_exits
-            ],
+            exit_max_flow_p_per_m_s=[self._exit_cap(n) for n in self.router.open_exits],
         )
+
+    def _exit_cap(self, name: str) -> float | None:
+        """The door-flow cap of exit ``name`` (persons/(m s)), ``None`` where it has none."""
+        cfg: CrowdEvacuationConfig = self.config  # type: ignore[assignment]
+        return next((e.max_flow_p_per_m_s for e in cfg.geometry.exits if e.name == name), None)
 
     def _reevaluate(self, *, initial: bool = False) -> None:
         """Congestion-aware exit choice for the pedestrians still to leave."""
@@ -454,8 +456,8 @@ class CrowdEvacuation(Process):
         current = nearest_exit(d) if initial else p.target[todo].astype(np.int64)
         width = np.array([self.area.exit(e).width_m for e in self.target_names])
         # a door-flow cap, where an exit has one, bounds its capacity in the estimate too
-        caps = {e.name: e.max_flow_p_per_m_s for e in cfg.geometry.exits if e.max_flow_p_per_m_s is not None}
-        flow = np.array([min(cfg.specific_flow_p_m_s, caps.get(e, np.inf)) for e in self.target_names])
+        caps = np.array([np.inf if (c := self._exit_cap(e)) is None else c for e in self.target_names])
+        flow = np.minimum(cfg.specific_flow_p_m_s, caps)
         speed = np.maximum(self.v0_base[todo], 1e-3)
         choice, _ = congestion_aware_choice(
             d,
