@@ -62,7 +62,10 @@ class ExitSpec(LineSpec):
     """An exit, optionally with a door-flow limit (NIST TN 1822 Verif.5.2; IMO uses 1.33)."""
 
     max_flow_p_per_m_s: float | None = Field(
-        None, ge=0, description="most persons per metre of width per second through it; none = unlimited"
+        None,
+        gt=0,
+        description="most persons per metre of width per second through it; none = unlimited "
+        "(a door nobody may pass is a closed exit: see closures)",
     )
 
 

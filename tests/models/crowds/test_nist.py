@@ -465,7 +465,7 @@ def test_nist_5_2_cap_values_are_checked():
 
 
 def test_nist_5_2_cap_in_the_scenario_file(tmp_path):
-    """``max_flow_p_per_m_s`` on an exit of the crowd scenario caps it; a negative one is refused."""
+    """``max_flow_p_per_m_s`` on an exit of the crowd scenario caps it; a negative or zero one is refused."""
     pops = """[[evacuation.populations]]
 name = "all"
 count = 60
@@ -477,6 +477,7 @@ area = [[0.3, 0.3], [7.7, 0.3], [7.7, 4.7], [0.3, 4.7]]
     a = out.tables["room_agents"].columns
     t = np.sort(a["fate_time_s"][a["fate"] == "evacuated"])
     assert t.size == 60 and flow_p_s(t) <= IMO_FLOW_P_M_S + COUNT_TOL_P_S
-    with pytest.raises(ScenarioError) as err:
-        Scenario.from_text(text.replace("= 1.33", "= -1.0"), base_dir=tmp_path)
-    assert "max_flow_p_per_m_s" in str(err.value)
+    for bad in ("-1.0", "0.0"):  # a zero cap would hold everybody at the door: close the exit instead
+        with pytest.raises(ScenarioError) as err:
+            Scenario.from_text(text.replace("= 1.33", f"= {bad}"), base_dir=tmp_path)
+        assert "max_flow_p_per_m_s" in str(err.value)
