@@ -65,7 +65,7 @@ class ExitSpec(LineSpec):
         None,
         gt=0,
         description="most persons per metre of width per second through it; none = unlimited "
-        "(a door nobody may pass is a closed exit: see closures)",
+        "(a door nobody may pass is a closed exit: see close_exits)",
     )
 
 
